@@ -1,0 +1,1 @@
+"""Reading, mapping and validating the standard events and customers tables."""

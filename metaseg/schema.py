@@ -1,0 +1,69 @@
+"""Names of the standard tables' columns (see DESIGN.md, "The standard tables").
+
+Every stage refers to columns through these constants, never through literals, so
+that a rename happens in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+CUSTOMER_ID: Final = "customer_id"
+TIMESTAMP: Final = "timestamp"
+EVENT_TYPE: Final = "event_type"
+AMOUNT: Final = "amount"
+ORDER_ID: Final = "order_id"
+QUANTITY: Final = "quantity"
+CATEGORY: Final = "category"
+CHANNEL: Final = "channel"
+SIGNUP_AT: Final = "signup_at"
+
+#: Event types metaseg knows; the set is open, other values are kept as they are.
+PURCHASE: Final = "purchase"
+VIEW: Final = "view"
+ADD_TO_CART: Final = "add_to_cart"
+REFUND: Final = "refund"
+KNOWN_EVENT_TYPES: Final = (PURCHASE, VIEW, ADD_TO_CART, REFUND)
+
+EVENT_REQUIRED: Final = (CUSTOMER_ID, TIMESTAMP, EVENT_TYPE, AMOUNT)
+EVENT_OPTIONAL: Final = (ORDER_ID, QUANTITY, CATEGORY, CHANNEL)
+EVENT_COLUMNS: Final = EVENT_REQUIRED + EVENT_OPTIONAL
+
+CUSTOMER_REQUIRED: Final = (CUSTOMER_ID,)
+
+# The labels table, the product of metaseg.
+BASE_SEGMENT: Final = "base_segment"
+SUB_SEGMENT: Final = "sub_segment"
+SEGMENT: Final = "segment"
+SEGMENT_NAME: Final = "segment_name"
+MODEL_NAME: Final = "model_name"
+MODEL_VERSION: Final = "model_version"
+RUN_ID: Final = "run_id"
+AS_OF: Final = "as_of"
+SCORED_AT: Final = "scored_at"
+LABEL_COLUMNS: Final = (
+    CUSTOMER_ID,
+    BASE_SEGMENT,
+    SUB_SEGMENT,
+    SEGMENT,
+    SEGMENT_NAME,
+    MODEL_NAME,
+    MODEL_VERSION,
+    RUN_ID,
+    AS_OF,
+    SCORED_AT,
+)
+
+#: Sub-segment number given to customers a density clusterer left as noise.
+NOISE: Final = -1
+
+
+def segment_code(base_segment: str, sub_segment: int) -> str:
+    """Return the segment code shown to CRM teams, e.g. ``"dormant/2"``.
+
+    Examples
+    --------
+    >>> segment_code("dormant", 2)
+    'dormant/2'
+    """
+    return f"{base_segment}/{int(sub_segment)}"
