@@ -1,0 +1,77 @@
+"""Entry point of the ``metaseg`` command: argument parsing, logging and exit codes.
+
+Exit codes: 0 ok, 2 usage or configuration error, 3 data error, 4 promotion refused
+by a quality gate, 5 export failure, 6 tracking store unreachable, 1 anything else.
+Errors print as one readable line on stderr; ``--debug`` adds the traceback.
+
+Only argparse and the standard library are imported here, so ``metaseg --help``
+answers instantly; each verb imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from metaseg import __version__
+from metaseg.cli import demo
+
+log = logging.getLogger("metaseg")
+
+VERBS = (demo,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with one sub-command per verb module."""
+    parser = argparse.ArgumentParser(
+        prog="metaseg",
+        description=(
+            "Customer segmentation by meta-grouping: rule segments first, "
+            "machine-learned sub-segments inside each, tracked in MLflow."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"metaseg {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--quiet", "-q", action="store_true", help="only print results and errors")
+    common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    for verb in VERBS:
+        verb.add_parser(sub, parents=[common])
+    return parser
+
+
+def _configure_logging(quiet: bool, debug: bool) -> None:
+    level = logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(level)
+    log.propagate = False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.verb is None:
+        parser.print_help()
+        return 2
+    _configure_logging(args.quiet, args.debug)
+    from metaseg.exceptions import MetasegError
+
+    try:
+        return int(args.run(args) or 0)
+    except MetasegError as exc:
+        if args.debug:
+            raise
+        print(f"metaseg {args.verb}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"metaseg {args.verb}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
