@@ -130,9 +130,7 @@ class DataReport:
     def __str__(self) -> str:
         if not self.entries:
             return "DataReport: no rows dropped or changed"
-        lines = [
-            f"DataReport: {self.rows_dropped:,} rows dropped, {self.rows_changed:,} changed"
-        ]
+        lines = [f"DataReport: {self.rows_dropped:,} rows dropped, {self.rows_changed:,} changed"]
         width = max(len(e.step) for e in self.entries)
         for e in self.entries:
             col = f" [{e.column}]" if e.column else ""

@@ -1,0 +1,138 @@
+"""Named feature presets and the kinds of facts, defined in one place.
+
+A preset is a short name for a list of facts (see CONTRIBUTING.md, "Facts") that suits a
+kind of base segment. The window facts use the 30-day window, which ``compute_facts``
+produces with its default ``windows``.
+
+========== =================================================================================
+preset     facts
+========== =================================================================================
+rfm        recency_days, frequency, monetary
+engagement n_views, n_add_to_cart, views_30d, add_to_cart_30d, carts_since_last_purchase,
+           days_since_last_view, days_since_last_cart
+basket     frequency, avg_order_value, n_categories, top_category_share
+behaviour  days_since_last_event, recency_days, frequency, monetary, avg_order_value,
+           n_categories, top_category_share, n_views, views_30d, add_to_cart_30d,
+           carts_since_last_purchase, days_since_last_view
+========== =================================================================================
+
+``behaviour`` works for segments with and without purchases: in a segment where nobody
+bought, the purchase facts are constant (counts 0) or entirely missing (``recency_days``,
+``avg_order_value``), and :class:`~metaseg.features.SegmentFeaturizer` drops them and
+records why in ``dropped_features_``.
+
+The kind of a fact (:func:`fact_kind`) is decided by its name, so that the choice of
+``log1p="auto"`` is the same for every segment and never depends on the sample:
+
+* ``count``: ``frequency``, ``n_*``, ``purchases_{w}d``, ``views_{w}d``,
+  ``add_to_cart_{w}d``, ``carts_since_last_purchase``;
+* ``money``: ``monetary``, ``gross_revenue``, ``avg_order_value``, ``revenue_{w}d``;
+* ``duration``: ``*_days``, ``days_since_*`` and ``mean_days_between_orders``;
+* ``share``: ``*_share`` and ``*_rate``;
+* ``other``: anything else (customer attributes such as ``age``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Final, Literal
+
+FactKind = Literal["count", "money", "duration", "share", "other"]
+
+PRESETS: Final[dict[str, tuple[str, ...]]] = {
+    "rfm": ("recency_days", "frequency", "monetary"),
+    "engagement": (
+        "n_views",
+        "n_add_to_cart",
+        "views_30d",
+        "add_to_cart_30d",
+        "carts_since_last_purchase",
+        "days_since_last_view",
+        "days_since_last_cart",
+    ),
+    "basket": ("frequency", "avg_order_value", "n_categories", "top_category_share"),
+    "behaviour": (
+        "days_since_last_event",
+        "recency_days",
+        "frequency",
+        "monetary",
+        "avg_order_value",
+        "n_categories",
+        "top_category_share",
+        "n_views",
+        "views_30d",
+        "add_to_cart_30d",
+        "carts_since_last_purchase",
+        "days_since_last_view",
+    ),
+}
+
+#: Kinds whose columns ``log1p="auto"`` transforms (non-negative, right-skewed facts).
+LOG1P_AUTO_KINDS: Final = ("count", "money")
+
+_KIND_PATTERNS: Final[tuple[tuple[FactKind, re.Pattern[str]], ...]] = (
+    ("count", re.compile(r"^(frequency|carts_since_last_purchase|n_\w+)$")),
+    ("count", re.compile(r"^(purchases|views|add_to_cart)_\d+d$")),
+    ("money", re.compile(r"^(monetary|gross_revenue|avg_order_value)$")),
+    ("money", re.compile(r"^revenue_\d+d$")),
+    ("duration", re.compile(r"^(\w+_days|days_since_\w+|mean_days_between_orders)$")),
+    ("share", re.compile(r"^\w+_(share|rate)$")),
+)
+
+
+def fact_kind(name: str) -> FactKind:
+    """Return the kind of a fact from its name.
+
+    Parameters
+    ----------
+    name : str
+        A column of the facts table.
+
+    Returns
+    -------
+    {"count", "money", "duration", "share", "other"}
+
+    Examples
+    --------
+    >>> fact_kind("views_30d"), fact_kind("avg_order_value"), fact_kind("age")
+    ('count', 'money', 'other')
+    """
+    for kind, pattern in _KIND_PATTERNS:
+        if pattern.match(str(name)):
+            return kind
+    return "other"
+
+
+def expand_features(features: str | Iterable[str]) -> tuple[list[str], dict[str, str]]:
+    """Expand preset names into facts, keeping the first occurrence of each name.
+
+    Parameters
+    ----------
+    features : str or iterable of str
+        A preset name, or a list whose entries are fact names or preset names.
+
+    Returns
+    -------
+    names : list of str
+        The facts, in order, without duplicates.
+    origin : dict
+        For each name that came from a preset, the preset's name (for messages).
+
+    Examples
+    --------
+    >>> expand_features(["rfm", "age", "frequency"])[0]
+    ['recency_days', 'frequency', 'monetary', 'age']
+    """
+    entries = [features] if isinstance(features, str) else list(features)
+    names: list[str] = []
+    origin: dict[str, str] = {}
+    for entry in entries:
+        expanded = PRESETS.get(entry, (entry,))
+        for name in expanded:
+            if name in names:
+                continue
+            names.append(name)
+            if entry in PRESETS:
+                origin[name] = entry
+    return names, origin

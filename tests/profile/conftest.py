@@ -1,0 +1,55 @@
+"""Facts with planted sub-segment differences, for the profile and naming tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+#: (base segment, sub-segment, customers)
+LAYOUT = [
+    ("dormant", 0, 300),
+    ("dormant", 1, 200),
+    ("dormant", 2, 80),
+    ("dormant", -1, 20),
+    ("active", 0, 250),
+    ("active", 1, 150),
+]
+
+
+@pytest.fixture
+def planted() -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """Return (facts, base segments, sub-segments) with known differences.
+
+    * dormant/1: four times bigger baskets and a single category;
+    * dormant/2: frequent buyers;
+    * active/1: heavy browsers who bought recently;
+    everything else is drawn from the same distributions.
+    """
+    rng = np.random.default_rng(7)
+    base = np.concatenate([[b] * n for b, _, n in LAYOUT])
+    sub = np.concatenate([[s] * n for _, s, n in LAYOUT])
+    n = len(base)
+    facts = pd.DataFrame(
+        {
+            "customer_id": np.arange(n) + 500,
+            "recency_days": rng.uniform(100, 300, n),
+            "frequency": rng.poisson(2.0, n).astype("float64"),
+            "avg_order_value": rng.normal(30.0, 5.0, n),
+            "top_category_share": rng.uniform(0.3, 0.7, n),
+            "n_views": rng.poisson(10.0, n).astype("float64"),
+            "age": rng.normal(40.0, 8.0, n),
+        }
+    )
+    big = (base == "dormant") & (sub == 1)
+    facts.loc[big, "avg_order_value"] *= 4.0
+    facts.loc[big, "top_category_share"] = rng.uniform(0.9, 1.0, big.sum())
+    facts.loc[(base == "dormant") & (sub == 2), "frequency"] += 12.0
+    browsers = (base == "active") & (sub == 1)
+    facts.loc[browsers, "n_views"] += 60.0
+    facts.loc[browsers, "recency_days"] = rng.uniform(1, 10, browsers.sum())
+    order = rng.permutation(n)  # customers in no particular order
+    facts = facts.iloc[order].set_index("customer_id", drop=False)
+    base_labels = pd.Series(base[order], index=facts.index, name="base_segment")
+    sub_labels = pd.Series(sub[order], index=facts.index, name="sub_segment")
+    return facts, base_labels, sub_labels
