@@ -29,6 +29,10 @@ class DataError(MetasegError, ValueError):
     exit_code = 3
 
 
+class NoUsableFeaturesError(DataError):
+    """Every feature of a segment was constant or unusable, so it cannot be sub-segmented."""
+
+
 class GateRefusedError(MetasegError):
     """A promotion was refused because at least one quality gate failed (exit code 4)."""
 
@@ -53,6 +57,10 @@ class MetasegWarning(UserWarning):
 
 class DataQualityWarning(MetasegWarning):
     """Rows were dropped or changed while reading or validating data."""
+
+
+class RuleWarning(MetasegWarning):
+    """A rules document has a segment that matched nobody or a parameter nobody uses."""
 
 
 class ClusteringWarning(MetasegWarning):

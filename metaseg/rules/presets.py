@@ -1,0 +1,42 @@
+"""The preset rule documents shipped in the repository's ``configs/`` folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+from metaseg._messages import available, did_you_mean
+from metaseg.exceptions import RuleError
+
+#: Folder of the preset YAML files (``configs/`` at the root of the repository).
+PRESETS_DIR: Final = Path(__file__).resolve().parents[2] / "configs"
+#: Names accepted by :func:`preset_path` and by ``RuleSegmenter(rules=...)``.
+PRESET_NAMES: Final = ("rfm", "lifecycle", "value_tiers", "demographic")
+
+
+def preset_path(name: str) -> Path:
+    """Return the path of a preset rules file.
+
+    Parameters
+    ----------
+    name : {"rfm", "lifecycle", "value_tiers", "demographic"}
+
+    Raises
+    ------
+    RuleError
+        If the name is not a preset or its file is missing.
+
+    Examples
+    --------
+    >>> preset_path("rfm").name
+    'rfm.yaml'
+    """
+    if name not in PRESET_NAMES:
+        raise RuleError(
+            f"preset {name!r} does not exist.{did_you_mean(name, PRESET_NAMES)} "
+            f"Presets: {available(PRESET_NAMES)}."
+        )
+    path = PRESETS_DIR / f"{name}.yaml"
+    if not path.is_file():
+        raise RuleError(f"preset file {str(path)!r} is missing; reinstall metaseg.")
+    return path
