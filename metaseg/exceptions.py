@@ -63,5 +63,9 @@ class RuleWarning(MetasegWarning):
     """A rules document has a segment that matched nobody or a parameter nobody uses."""
 
 
+class ExportWarning(MetasegWarning):
+    """Some records could not be delivered to an export target."""
+
+
 class ClusteringWarning(MetasegWarning):
     """A clustering step fell back to a simpler result (for example no split)."""

@@ -1,0 +1,118 @@
+"""Atomic file replacement: a reader sees the old file or the new one, never a mix.
+
+The new content goes to a temporary file in the target's folder, which is flushed and
+fsynced, given the old file's permissions, moved over the target with ``os.replace``
+(atomic on POSIX and Windows when both are on one file system), and the folder is
+fsynced so the rename itself survives a power cut.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+_TEMP_MARK = ".metaseg-tmp-"
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries to disk (no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # Windows cannot open folders; the rename is durable there already
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _target_mode(path: Path, private: bool) -> int:
+    """Permissions for the new file: the old file's, else owner-only or the usual default."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        if private:
+            return 0o600
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+@contextlib.contextmanager
+def atomic_write(
+    path: str | os.PathLike[str],
+    mode: str = "wb",
+    *,
+    encoding: str | None = None,
+    newline: str | None = None,
+    private: bool = False,
+) -> Iterator[IO[Any]]:
+    """Open a temporary file that replaces ``path`` atomically when the block ends.
+
+    If the block raises, the temporary file is removed and ``path`` is left as it was.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The file to create or replace. Its folder must exist.
+    mode : {"wb", "w"}
+        Binary or text mode.
+    encoding, newline : str, optional
+        Passed to :func:`open` in text mode.
+    private : bool
+        Give a file that does not exist yet owner-only permissions (0600) instead of the
+        usual default; an existing file keeps its permissions either way.
+
+    Yields
+    ------
+    file object
+        The open temporary file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "labels.csv"
+    >>> with atomic_write(target, "w", encoding="utf-8") as fh:
+    ...     _ = fh.write("customer_id\\n1\\n")
+    >>> target.read_text(encoding="utf-8")
+    'customer_id\\n1\\n'
+    """
+    if mode not in ("wb", "w"):
+        raise ValueError(f"mode must be 'wb' or 'w', got {mode!r}")
+    target = Path(path)
+    folder = target.parent
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}{_TEMP_MARK}", dir=folder)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, _target_mode(target, private))
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    _fsync_dir(folder)
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, private: bool = False) -> None:
+    """Replace ``path`` with ``data`` atomically.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "state.bin"
+    >>> atomic_write_bytes(target, b"abc")
+    >>> target.read_bytes()
+    b'abc'
+    """
+    with atomic_write(path, "wb", private=private) as fh:
+        fh.write(data)

@@ -1,0 +1,104 @@
+"""Exporting labels to CSV and Parquet files."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from metaseg.exceptions import DataError, ExportError
+from metaseg.export import export_labels
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_first_export_writes_all_labels_and_rerun_changes_nothing(tmp_path, make_labels, suffix):
+    labels = make_labels(200)
+    target = tmp_path / "out" / f"labels{suffix}"  # the folder is created
+    first = export_labels(labels, str(target))
+    assert first.ok and first.delivered == 200 and first.diff.n_added == 200
+    written = target.read_bytes()
+    back = pd.read_csv(target) if suffix == ".csv" else pd.read_parquet(target)
+    assert back["customer_id"].tolist() == labels["customer_id"].tolist()
+    assert back["segment"].tolist() == labels["segment"].tolist()
+
+    again = export_labels(labels, str(target))
+    assert again.diff.is_empty and again.diff.n_unchanged == 200
+    assert target.read_bytes() == written
+
+
+def test_parquet_keeps_types(tmp_path, make_labels):
+    labels = make_labels(10)
+    target = tmp_path / "labels.parquet"
+    export_labels(labels, target)
+    pd.testing.assert_frame_equal(pd.read_parquet(target), labels, check_dtype=False)
+    assert str(pd.read_parquet(target)["scored_at"].dt.tz) == "UTC"
+
+
+def test_diff_against_the_existing_file(tmp_path, make_labels):
+    target = f"file://{tmp_path}/labels.csv"
+    old = make_labels(100)
+    export_labels(old, target)
+    # customers 0-9 leave, 100-109 arrive, customer 50 moves
+    new = pd.concat([old.iloc[10:], make_labels(10, start=100, seed=1)], ignore_index=True)
+    new.loc[new["customer_id"] == 50, ["base_segment", "sub_segment", "segment"]] = [
+        "vip",
+        0,
+        "vip/0",
+    ]
+    diff = export_labels(new, target).diff
+    assert (diff.n_added, diff.n_removed) == (10, 10)
+    assert diff.n_moved == 1
+    assert diff.migrations[["from_segment", "to_segment"]].values.tolist() == [
+        [old.loc[50, "segment"], "vip/0"]
+    ]
+    assert pd.read_csv(tmp_path / "labels.csv")["customer_id"].min() == 10
+
+
+def test_text_ids_keep_leading_zeros(tmp_path, make_labels):
+    labels = make_labels(5).assign(customer_id=["007", "010", "2", "3", "4"])
+    target = tmp_path / "labels.csv"
+    export_labels(labels, target)
+    assert export_labels(labels, target).diff.is_empty
+    assert pd.read_csv(target, dtype=str)["customer_id"].tolist()[:2] == ["007", "010"]
+
+
+def test_dry_run_writes_nothing(tmp_path, make_labels):
+    target = tmp_path / "sub" / "labels.parquet"
+    result = export_labels(make_labels(30), target, dry_run=True)
+    assert result.dry_run and result.diff.n_added == 30 and result.delivered == 0
+    assert not target.parent.exists()
+    assert "Dry run" in str(result) and "nothing written" in str(result)
+
+
+def test_invalid_labels_leave_the_file_alone(tmp_path, make_labels):
+    target = tmp_path / "labels.csv"
+    export_labels(make_labels(5), target)
+    before = target.read_bytes()
+    bad = make_labels(5)
+    bad.loc[3, "customer_id"] = 1
+    with pytest.raises(DataError, match="customer_id, model_name"):
+        export_labels(bad, target)
+    assert target.read_bytes() == before
+
+
+def test_unreadable_existing_file_is_an_export_error(tmp_path, make_labels):
+    target = tmp_path / "labels.parquet"
+    target.write_bytes(b"this is not parquet")
+    with pytest.raises(ExportError, match="cannot be read.*move it away"):
+        export_labels(make_labels(5), target)
+    assert target.read_bytes() == b"this is not parquet"
+
+
+def test_result_prints_target_counts_and_diff(tmp_path, make_labels):
+    result = export_labels(make_labels(12), tmp_path / "labels.csv")
+    text = str(result)
+    assert "labels.csv" in text and "12 labels delivered, 0 failed" in text
+    assert "+12 added" in text
+    assert "delivered=12" in repr(result)
+
+
+def test_a_file_that_does_not_hold_labels_is_not_overwritten(tmp_path, make_labels):
+    target = tmp_path / "report.csv"
+    target.write_text("region,revenue\nnorth,10\n")
+    with pytest.raises(ExportError, match="does not hold metaseg labels.*will not overwrite"):
+        export_labels(make_labels(3), target)
+    assert target.read_text() == "region,revenue\nnorth,10\n"
