@@ -1,0 +1,235 @@
+"""Compute the customer facts with DuckDB over a DataFrame or Parquet files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from metaseg import schema
+from metaseg.data.report import DataReport
+from metaseg.exceptions import ConfigError, DataError
+from metaseg.facts.params import check_threads, check_windows, parse_as_of, to_epoch_us
+from metaseg.facts.registry import DEFAULT_WINDOWS, FACTS, fact_columns
+from metaseg.facts.sources import (
+    EventsInput,
+    attach_customers,
+    attach_events,
+    check_customers,
+    event_stats,
+)
+from metaseg.facts.sql import AS_OF_PARAMETER, facts_sql
+
+_STEP = "compute_facts"
+
+
+def compute_facts(
+    events: EventsInput,
+    customers: pd.DataFrame | None = None,
+    *,
+    as_of: Any = None,
+    windows: Iterable[int] = DEFAULT_WINDOWS,
+    threads: int | None = None,
+    report: DataReport | None = None,
+) -> pd.DataFrame:
+    """Compute one row of facts per customer as of a point in time.
+
+    Parameters
+    ----------
+    events : DataFrame, path, or list of paths
+        Standard events (see CONTRIBUTING.md), in memory or as Parquet file(s) or
+        folder(s) of Parquet files, which DuckDB reads directly.
+    customers : DataFrame, optional
+        ``customer_id`` (unique) plus attributes, joined beside the facts as they are.
+        Customers without events get counts of 0, money of 0.0, NaN durations and a
+        tenure from ``signup_at`` when it is known.
+    as_of : str, datetime or Timestamp, optional
+        The moment facts are computed at; events after it are ignored. A naive value is
+        read as UTC. Default: the latest event's timestamp.
+    windows : iterable of int
+        Window lengths in days for ``purchases_{w}d``, ``revenue_{w}d``, ``views_{w}d``
+        and ``add_to_cart_{w}d``; a window holds events in ``(as_of - w days, as_of]``.
+    threads : int, optional
+        DuckDB worker threads (default: all cores).
+    report : DataReport, optional
+        Receives ``info`` entries: events after ``as_of`` left out, customers without
+        events, customers with events but missing from ``customers``, signups after
+        ``as_of``.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id``, the facts of :func:`metaseg.facts.describe_facts` and the
+        customer attributes, sorted by ``customer_id``. ``attrs["as_of"]`` holds
+        ``as_of`` (UTC), ``attrs["windows"]`` the windows and
+        ``attrs["events_after_as_of"]`` how many events were left out.
+
+    Raises
+    ------
+    DataError
+        A required column is missing or has the wrong type, ids or timestamps are null,
+        customers are duplicated or cannot be matched with events.
+    ConfigError
+        ``as_of``, ``windows`` or ``threads`` is invalid.
+
+    Examples
+    --------
+    >>> events = pd.DataFrame({
+    ...     "customer_id": [1, 1, 2],
+    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-11", "2024-01-05"], utc=True),
+    ...     "event_type": ["purchase", "purchase", "view"],
+    ...     "amount": [10.0, 30.0, float("nan")],
+    ... })
+    >>> facts = compute_facts(events, as_of="2024-01-31", windows=(30,))
+    >>> facts[["customer_id", "frequency", "recency_days", "monetary"]]
+       customer_id  frequency  recency_days  monetary
+    0            1          2          20.0      40.0
+    1            2          0           NaN       0.0
+    """
+    import duckdb
+
+    windows = check_windows(windows)
+    threads = check_threads(threads)
+    as_of_stamp = None if as_of is None else parse_as_of(as_of)
+    names = fact_columns(windows)
+    if customers is not None:
+        customers = check_customers(customers, names)
+
+    config: dict[str, Any] = {"preserve_insertion_order": False}
+    if threads is not None:
+        config["threads"] = threads
+    con = duckdb.connect(config=config)
+    try:
+        event_types = attach_events(con, events)
+        has_signup = False
+        if customers is not None:
+            customer_types = attach_customers(con, customers, event_types)
+            has_signup = schema.SIGNUP_AT in customer_types
+        n_events, latest_us, after = event_stats(con, as_of_stamp)
+        if as_of_stamp is None:
+            if latest_us is None:
+                raise ConfigError(
+                    "as_of is needed when there are no events (it defaults to the latest "
+                    "event's timestamp); pass as_of='YYYY-MM-DD'."
+                )
+            as_of_stamp = pd.Timestamp(latest_us, unit="us", tz="UTC")
+        sql = facts_sql(
+            windows,
+            has_order_id=schema.ORDER_ID in event_types,
+            has_category=schema.CATEGORY in event_types,
+            has_customers=customers is not None,
+            has_signup_at=has_signup,
+            order_by_customer=False,
+        )
+        try:
+            raw = con.execute(sql, {AS_OF_PARAMETER: to_epoch_us(as_of_stamp)}).df()
+        except duckdb.Error as err:
+            raise DataError(
+                f"DuckDB could not compute the facts from these events: {err}. Check that "
+                "the columns follow the standard events contract (CONTRIBUTING.md)."
+            ) from err
+    finally:
+        con.close()
+
+    raw = raw.sort_values(schema.CUSTOMER_ID, kind="stable", ignore_index=True)
+    facts = _typed(raw, windows)
+    facts[schema.CUSTOMER_ID] = _restore_ids(facts[schema.CUSTOMER_ID], events, customers)
+    if customers is not None:
+        facts = _join_attributes(facts, customers)
+    if report is not None:
+        _report(report, facts, n_events, after, customers, has_signup, as_of_stamp)
+    facts.attrs["as_of"] = as_of_stamp
+    facts.attrs["windows"] = windows
+    facts.attrs["events_after_as_of"] = after
+    return facts
+
+
+def _typed(raw: pd.DataFrame, windows: tuple[int, ...]) -> pd.DataFrame:
+    """Give every fact the dtype of its kind; timestamps come back as UTC datetimes."""
+    columns: dict[str, Any] = {schema.CUSTOMER_ID: raw[schema.CUSTOMER_ID]}
+    for fact in FACTS:
+        for name, _ in fact.expand(windows):
+            values = raw[name]
+            if fact.kind == "count":
+                columns[name] = values.astype("int64")
+            elif fact.kind == "timestamp":
+                micros = values.to_numpy(dtype="int64", na_value=np.iinfo(np.int64).min)
+                stamps = micros.view("datetime64[us]")
+                columns[name] = pd.Series(stamps, index=raw.index).dt.tz_localize("UTC")
+            else:
+                columns[name] = values.astype("float64")
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(raw)))
+
+
+def _restore_ids(ids: pd.Series, events: Any, customers: pd.DataFrame | None) -> pd.Series:
+    """Give ``customer_id`` back the dtype it had in the inputs."""
+    dtypes = []
+    if isinstance(events, pd.DataFrame):
+        dtypes.append(events[schema.CUSTOMER_ID].dtype)
+    if customers is not None:
+        dtypes.append(customers[schema.CUSTOMER_ID].dtype)
+    if not dtypes:  # Parquet input: integers stay as read, text becomes str
+        return ids if pd.api.types.is_integer_dtype(ids) else ids.astype("str")
+    target = dtypes[0] if all(d == dtypes[0] for d in dtypes) else None
+    if target is None:
+        integer = all(pd.api.types.is_integer_dtype(d) for d in dtypes)
+        target = np.dtype("int64") if integer else pd.api.types.pandas_dtype("str")
+    if isinstance(target, pd.CategoricalDtype):
+        extra = pd.Index(ids.unique()).difference(target.categories)
+        if len(extra):
+            target = pd.CategoricalDtype(target.categories.append(extra), target.ordered)
+    return ids.astype(target)
+
+
+def _join_attributes(facts: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
+    """Join the customer attributes beside the facts, keeping their dtypes."""
+    attributes = customers.reset_index(drop=True)
+    attributes[schema.CUSTOMER_ID] = attributes[schema.CUSTOMER_ID].astype(
+        facts[schema.CUSTOMER_ID].dtype
+    )
+    return facts.merge(attributes, on=schema.CUSTOMER_ID, how="left", sort=False)
+
+
+def _report(
+    report: DataReport,
+    facts: pd.DataFrame,
+    n_events: int,
+    after: int,
+    customers: pd.DataFrame | None,
+    has_signup: bool,
+    as_of: pd.Timestamp,
+) -> None:
+    """Record what the facts left out or filled, as ``info`` entries."""
+    report.add(
+        _STEP, "info", f"events after as_of ({as_of}) left out", rows=after, column=schema.TIMESTAMP
+    )
+    if customers is None:
+        return
+    without_events = int(facts["first_seen"].isna().sum())
+    report.add(
+        _STEP,
+        "info",
+        "customers without events (counts 0, durations NaN)",
+        rows=without_events,
+        column=schema.CUSTOMER_ID,
+    )
+    known = facts[schema.CUSTOMER_ID].isin(customers[schema.CUSTOMER_ID])
+    report.add(
+        _STEP,
+        "info",
+        "customers with events but not in customers (attributes NaN)",
+        rows=int((~known).sum()),
+        column=schema.CUSTOMER_ID,
+        examples=facts.loc[~known, schema.CUSTOMER_ID].head(5).tolist(),
+    )
+    if has_signup:
+        signup = pd.to_datetime(customers[schema.SIGNUP_AT], utc=True)
+        report.add(
+            _STEP,
+            "info",
+            "customers signed up after as_of (tenure_days NaN)",
+            rows=int((signup > as_of).sum()),
+            column=schema.SIGNUP_AT,
+        )
