@@ -283,7 +283,7 @@ PERSONAS: Final = (
     ),
     Persona(
         "window_shopper",
-        browse_views=(2, 10),
+        browse_views=(12, 30),
         browse_sessions=1.0,
         categories=(2, 4),
         skew=1.0,

@@ -69,7 +69,7 @@ the discrete traits, so a k selection on the log of those facts (with
 * new, 2 personas:
 
   - ``quick_buyer``: 1-2 orders of ~45 since signup, one category.
-  - ``window_shopper``: 2-10 views over 2-4 categories, nothing else.
+  - ``window_shopper``: 12-30 views over 2-4 categories, nothing else.
 
 Default shares are in :data:`DEFAULT_SITUATION_SHARES` and
 :data:`DEFAULT_PERSONA_SHARES`; counts are allocated exactly (largest remainder), so a

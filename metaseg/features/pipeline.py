@@ -16,7 +16,7 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, RobustScal
 from sklearn.utils.validation import check_is_fitted
 
 from metaseg._messages import did_you_mean, preview
-from metaseg.exceptions import ConfigError, DataError, DataQualityWarning
+from metaseg.exceptions import ConfigError, DataError, DataQualityWarning, NoUsableFeaturesError
 from metaseg.features import _columns
 from metaseg.features.presets import LOG1P_AUTO_KINDS, fact_kind
 from metaseg.features.spec import FeatureSpec, coerce_spec
@@ -169,7 +169,7 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         numeric = [c for c in numeric if c not in dropped]
         categorical = [c for c in categorical if c not in dropped]
         if not numeric and not categorical:
-            raise DataError(
+            raise NoUsableFeaturesError(
                 f"{where}: every feature was dropped on these {len(facts):,} customers: "
                 + "; ".join(f"{k!r} ({v})" for k, v in dropped.items())
                 + ". Add features that vary inside this segment, or do not sub-segment it."

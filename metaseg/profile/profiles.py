@@ -195,7 +195,8 @@ def segment_summary(
     summary = summary.reset_index(drop=True)
 
     top = ranked_features(profile).groupby(schema.SEGMENT, sort=False).head(top_n)
-    text = top[FEATURE] + " (" + top["std_diff"].map(lambda value: f"{value:+.2f}") + ")"
+    signed = top["std_diff"].map(lambda value: f"{value:+.2f}").astype("str")
+    text = top[FEATURE].astype("str") + " (" + signed + ")"
     joined = text.groupby(top[schema.SEGMENT], sort=False).agg(", ".join)
     summary["top_features"] = summary[schema.SEGMENT].map(joined).fillna("").astype("str")
     summary[schema.SEGMENT_NAME] = summary[schema.SEGMENT].map(segment_names).astype("str")

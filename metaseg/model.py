@@ -1,0 +1,641 @@
+"""The fitted segmentation: rules, then machine-learned sub-segments inside each rule segment.
+
+:class:`MetaSegmenter` only composes the stages — :mod:`metaseg.rules` (base segments),
+:mod:`metaseg.features` (one preprocessing per base segment), :mod:`metaseg.cluster`
+(one clusterer per base segment) and :mod:`metaseg.profile` (profiles and names) — and
+keeps what a CRM team needs: the labels table, the profiles, the metrics and the
+stability of every base segment.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from metaseg import schema
+from metaseg._messages import preview
+from metaseg.exceptions import ClusteringWarning, ConfigError, DataError, NoUsableFeaturesError
+from metaseg.segmentation_spec import (
+    SegmentationSpec,
+    SubSegmentSpec,
+    coerce_segmentation_spec,
+    resolve_rules,
+)
+
+#: Metrics reported per base segment, in this column order.
+SEGMENT_METRICS = (
+    "n_customers",
+    "share",
+    "algorithm",
+    "split",
+    "n_sub_segments",
+    "k",
+    "silhouette",
+    "calinski_harabasz",
+    "davies_bouldin",
+    "relative_validity",
+    "noise_share",
+    "smallest_share",
+    "largest_share",
+    "stability",
+    "fit_rows",
+    "reason",
+)
+
+
+@dataclass
+class FittedSegment:
+    """What was learned for one base segment."""
+
+    name: str
+    n_customers: int
+    algorithm: str
+    features: list[str]
+    featurizer: Any = None
+    clusterer: Any = None
+    relabel: dict[int, int] = field(default_factory=dict)
+    reason: str | None = None
+
+    @property
+    def split(self) -> bool:
+        """Whether the base segment was split by a clusterer."""
+        return self.clusterer is not None
+
+    def assign(self, facts: pd.DataFrame) -> np.ndarray:
+        """Sub-segment numbers of the customers in ``facts`` (all of this base segment)."""
+        if not self.split or len(facts) == 0:
+            return np.zeros(len(facts), dtype=np.int64)
+        X = self.featurizer.transform(facts).to_numpy(dtype=np.float64)
+        return apply_relabel(np.asarray(self.clusterer.predict(X), dtype=np.int64), self.relabel)
+
+
+def apply_relabel(raw: np.ndarray, relabel: dict[int, int]) -> np.ndarray:
+    """Map clusterer labels to canonical sub-segment numbers (vectorised; -1 stays -1)."""
+    if raw.size == 0:
+        return raw.astype(np.int64)
+    offset = 1  # noise is -1
+    table = np.arange(-offset, int(raw.max()) + 1, dtype=np.int64)
+    for old, new in relabel.items():
+        if old + offset < table.size:
+            table[old + offset] = new
+    return table[raw + offset]
+
+
+class MetaSegmenter(BaseEstimator):
+    """Rule segments first, machine-learned sub-segments inside each one.
+
+    Parameters
+    ----------
+    rules : str or dict, default="lifecycle"
+        A preset name, a rules YAML path or text, or the rules as a mapping.
+    default : SubSegmentSpec or dict, optional
+        How base segments without an entry in ``segments`` are split (default
+        :class:`~metaseg.cluster.AutoKMeans` with k in [2, 8] on the ``behaviour``
+        feature preset).
+    segments : dict of str to SubSegmentSpec or dict, optional
+        Per-base-segment algorithm, features and parameters.
+    min_segment_size : int, default=200
+        Smaller base segments are not split (one sub-segment 0; the reason is recorded).
+    max_fit_rows : int, default=50_000
+        Clusterers are fitted on a seeded sample of at most this many customers per base
+        segment, then every customer is assigned.
+    n_bootstrap : int, default=3
+        Bootstrap refits per base segment for ``stability_`` (0 disables it).
+    stability_sample_size : int, default=2_000
+        Customers drawn per bootstrap refit.
+    metrics_sample_size : int, default=10_000
+        Customers used for the silhouette of each base segment.
+    names : dict of str to str, optional
+        User names of sub-segments keyed by segment code (``{"dormant/0": "Whales"}``).
+    random_state : int or None, default=0
+        Seed of every stochastic step: same seed, same labels.
+
+    Attributes
+    ----------
+    spec_ : SegmentationSpec
+        The validated configuration with every default resolved.
+    rules_ : RuleSegmenter
+        The fitted rules (quantile cut points learned on the fit data).
+    segments_ : dict of str to FittedSegment
+        Featurizer, clusterer and canonical numbering of each base segment.
+    labels_ : DataFrame
+        The labels table (``metaseg.schema.LABEL_COLUMNS``) of the fit customers.
+    profiles_ : DataFrame
+        One row per (base segment, sub-segment, feature): means, medians, lift and
+        standardised difference against the parent base segment.
+    summary_ : DataFrame
+        One row per sub-segment: size, shares, top features and name.
+    metrics_ : DataFrame
+        One row per base segment (``SEGMENT_METRICS``).
+    overall_metrics_ : dict
+        Metrics over all customers (sizes, catch-all share, noise share, weighted
+        silhouette, minimum stability, ...).
+    stability_ : Series
+        Bootstrap stability (mean adjusted Rand index) per base segment.
+    feature_columns_ : list of str
+        Every fact or attribute the model reads (rules and features).
+    as_of_ : Timestamp or None
+        The as-of date of the fit facts.
+
+    Examples
+    --------
+    >>> from metaseg.datasets import make_shop
+    >>> from metaseg.facts import compute_facts
+    >>> customers, events, truth = make_shop(n_customers=3_000, seed=1)
+    >>> facts = compute_facts(events, customers)
+    >>> model = MetaSegmenter(n_bootstrap=0, random_state=0).fit(facts)
+    >>> model.labels_.columns[:4].tolist()
+    ['customer_id', 'base_segment', 'sub_segment', 'segment']
+    """
+
+    def __init__(
+        self,
+        *,
+        rules: str | dict[str, Any] = "lifecycle",
+        default: SubSegmentSpec | dict[str, Any] | None = None,
+        segments: dict[str, SubSegmentSpec | dict[str, Any]] | None = None,
+        min_segment_size: int = 200,
+        max_fit_rows: int = 50_000,
+        n_bootstrap: int = 3,
+        stability_sample_size: int = 2_000,
+        metrics_sample_size: int = 10_000,
+        names: dict[str, str] | None = None,
+        random_state: int | None = 0,
+    ) -> None:
+        self.rules = rules
+        self.default = default
+        self.segments = segments
+        self.min_segment_size = min_segment_size
+        self.max_fit_rows = max_fit_rows
+        self.n_bootstrap = n_bootstrap
+        self.stability_sample_size = stability_sample_size
+        self.metrics_sample_size = metrics_sample_size
+        self.names = names
+        self.random_state = random_state
+
+    # ----------------------------------------------------------------- config
+    @classmethod
+    def from_config(cls, spec: SegmentationSpec | dict[str, Any]) -> MetaSegmenter:
+        """Build a segmenter from a ``segmentation:`` config block (validated)."""
+        resolved = coerce_segmentation_spec(spec)
+        return cls(**{name: getattr(resolved, name) for name in cls._get_param_names()})
+
+    def _resolve_spec(self) -> SegmentationSpec:
+        params = {k: v for k, v in self.get_params(deep=False).items() if v is not None}
+        if isinstance(params.get("default"), SubSegmentSpec):
+            params["default"] = params["default"].model_dump()
+        if "segments" in params:
+            params["segments"] = {
+                k: v.model_dump() if isinstance(v, SubSegmentSpec) else v
+                for k, v in params["segments"].items()
+            }
+        return coerce_segmentation_spec(params, what="MetaSegmenter parameters")
+
+    # -------------------------------------------------------------------- fit
+    def fit(
+        self,
+        facts: pd.DataFrame,
+        y: Any = None,
+        *,
+        as_of: Any = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> MetaSegmenter:
+        """Learn rules cut points, then features and clusterers inside each base segment.
+
+        Parameters
+        ----------
+        facts : DataFrame
+            One row per customer (see :func:`metaseg.facts.compute_facts`), with
+            ``customer_id``.
+        y : ignored
+        as_of : date-like, optional
+            Reference time; defaults to ``facts.attrs["as_of"]``.
+        progress : callable, optional
+            Called with each base segment's name before it is sub-segmented (progress
+            bars in batch jobs).
+
+        Returns
+        -------
+        self
+        """
+        from metaseg.rules import RuleSegmenter
+
+        _check_facts(facts)
+        spec = self._resolve_spec()
+        as_of = _resolve_as_of(facts, as_of)
+        rules = RuleSegmenter(rules=resolve_rules(spec.rules)).fit(facts, as_of=as_of)
+        if getattr(rules.spec_, "mode", "priority") == "tags":
+            raise ConfigError(
+                "rules: MetaSegmenter needs one base segment per customer, but the rules use "
+                "mode: tags. Remove 'mode: tags' (first matching segment wins)."
+            )
+        _check_segment_names(spec, rules.segments_)
+        base = rules.predict(facts, as_of=as_of)
+        base_values = np.asarray(base.astype(str))
+        rng = np.random.default_rng(spec.random_state)
+
+        fitted: dict[str, FittedSegment] = {}
+        sub = np.zeros(len(facts), dtype=np.int64)
+        rows_of: dict[str, np.ndarray] = {}
+        matrices: dict[str, np.ndarray] = {}
+        fit_rows: dict[str, int] = {}
+        for name in rules.segments_:
+            if progress is not None:
+                progress(name)
+            rows = np.flatnonzero(base_values == name)
+            rows_of[name] = rows
+            seed = int(rng.integers(0, 2**31 - 1))
+            seg, X = _fit_segment(name, facts.iloc[rows], spec, seed)
+            fit_rows[name] = min(len(rows), spec.max_fit_rows) if seg.split else 0
+            if seg.split:
+                raw = np.asarray(seg.clusterer.predict(X), dtype=np.int64)
+                seg.relabel = _size_order(raw)
+                sub[rows] = apply_relabel(raw, seg.relabel)
+                matrices[name] = X
+            fitted[name] = seg
+
+        self.spec_ = spec
+        self.rules_ = rules
+        self.segments_ = fitted
+        self.as_of_ = as_of
+        self.feature_columns_ = _feature_columns(rules, fitted)
+        self.n_features_in_ = len(self.feature_columns_)
+        self.profiles_, self.summary_ = _profiles(facts, base_values, sub, rows_of, fitted, spec)
+        self.stability_ = _stability(fitted, matrices, sub, rows_of, spec)
+        self.metrics_ = _segment_metrics(fitted, matrices, sub, rows_of, fit_rows, spec)
+        self.metrics_["stability"] = self.stability_.reindex(self.metrics_.index)
+        self.overall_metrics_ = _overall_metrics(self.metrics_, sub, len(facts), rules)
+        self.labels_ = self._labels(facts, base_values, sub, as_of)
+        return self
+
+    def fit_predict(self, facts: pd.DataFrame, y: Any = None, *, as_of: Any = None) -> pd.DataFrame:
+        """Fit and return the labels table of the fit customers."""
+        return self.fit(facts, as_of=as_of).labels_
+
+    # ---------------------------------------------------------------- predict
+    def predict(self, facts: pd.DataFrame, *, as_of: Any = None) -> pd.DataFrame:
+        """Label customers with the learned cut points, scalers and clusterers.
+
+        Parameters
+        ----------
+        facts : DataFrame
+            One row per customer with at least the columns in ``feature_columns_``.
+        as_of : date-like, optional
+            Reference time; defaults to ``facts.attrs["as_of"]``.
+
+        Returns
+        -------
+        DataFrame
+            The labels table, one row per customer in the order of ``facts``.
+        """
+        check_is_fitted(self, "segments_")
+        _check_facts(facts)
+        as_of = _resolve_as_of(facts, as_of)
+        base = self.rules_.predict(facts, as_of=as_of)
+        base_values = np.asarray(base.astype(str))
+        sub = np.zeros(len(facts), dtype=np.int64)
+        for name, seg in self.segments_.items():
+            rows = np.flatnonzero(base_values == name)
+            if rows.size:
+                part = facts.iloc[rows]
+                unseen = seg.featurizer.count_unseen(part) if seg.split else {}
+                if any(unseen.values()):
+                    self.last_unseen_categories_ = {name: unseen}
+                sub[rows] = seg.assign(part)
+        return self._labels(facts, base_values, sub, as_of)
+
+    # ------------------------------------------------------------------ views
+    def _labels(
+        self, facts: pd.DataFrame, base: np.ndarray, sub: np.ndarray, as_of: pd.Timestamp | None
+    ) -> pd.DataFrame:
+        codes = pd.Series(base, dtype="str") + "/" + pd.Series(sub).astype("str")
+        names = self.summary_.set_index(schema.SEGMENT)[schema.SEGMENT_NAME]
+        labels = pd.DataFrame(
+            {
+                schema.CUSTOMER_ID: facts[schema.CUSTOMER_ID].to_numpy(),
+                schema.BASE_SEGMENT: base,
+                schema.SUB_SEGMENT: sub,
+                schema.SEGMENT: codes.to_numpy(),
+            }
+        )
+        labels[schema.SEGMENT_NAME] = (
+            labels[schema.SEGMENT].map(names).fillna(labels[schema.BASE_SEGMENT])
+        )
+        labels[schema.MODEL_NAME] = getattr(self, "model_name_", None)
+        labels[schema.MODEL_VERSION] = getattr(self, "model_version_", None)
+        labels[schema.RUN_ID] = getattr(self, "run_id_", None)
+        labels[schema.AS_OF] = as_of
+        labels[schema.SCORED_AT] = pd.Timestamp.now(tz="UTC")
+        return labels
+
+    def summary(self) -> pd.DataFrame:
+        """One row per sub-segment: size, shares, name and the base segment's key metrics."""
+        check_is_fitted(self, "segments_")
+        keep = ["algorithm", "silhouette", "noise_share", "stability"]
+        return self.summary_.merge(
+            self.metrics_[keep], left_on="base_segment", right_index=True, how="left"
+        )
+
+
+# ------------------------------------------------------------------- helpers
+def _check_facts(facts: Any) -> None:
+    if not isinstance(facts, pd.DataFrame):
+        raise DataError(
+            f"facts must be a pandas DataFrame with one row per customer, got "
+            f"{type(facts).__name__}. Compute them with metaseg.facts.compute_facts(events)."
+        )
+    if schema.CUSTOMER_ID not in facts.columns:
+        raise DataError(
+            f"facts have no {schema.CUSTOMER_ID!r} column; columns are "
+            f"{preview(list(facts.columns), limit=10)}. Keep customer_id as a column."
+        )
+    dup = facts[schema.CUSTOMER_ID].duplicated()
+    if dup.any():
+        raise DataError(
+            f"facts must have one row per customer, but {int(dup.sum()):,} customer_id "
+            f"value(s) repeat, e.g. {preview(facts.loc[dup, schema.CUSTOMER_ID].unique(), 3)}."
+        )
+
+
+def _resolve_as_of(facts: pd.DataFrame, as_of: Any) -> pd.Timestamp | None:
+    value = as_of if as_of is not None else facts.attrs.get("as_of")
+    if value is None:
+        return None
+    ts = pd.Timestamp(value)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def check_feature_columns(
+    spec: SegmentationSpec, facts: pd.DataFrame, segment_names: tuple[str, ...]
+) -> None:
+    """Raise ConfigError when a base segment's feature list names a missing fact."""
+    from metaseg._messages import did_you_mean
+
+    _check_segment_names(spec, segment_names)
+    for name in segment_names:
+        sub_spec = spec.for_segment(name)
+        if sub_spec.algorithm == "none":
+            continue
+        for column in sub_spec.features.feature_names():
+            if column not in facts.columns:
+                where = f"segments.{name}" if name in spec.segments else "default"
+                raise ConfigError(
+                    f"segmentation.{where}.features: base segment {name!r} uses "
+                    f"{column!r}, which is not a fact.{did_you_mean(column, facts.columns)} "
+                    f"Facts: {preview(sorted(map(str, facts.columns)), limit=60)}."
+                )
+
+
+def _check_segment_names(spec: SegmentationSpec, names: tuple[str, ...]) -> None:
+    from metaseg._messages import did_you_mean
+
+    for key in spec.segments:
+        if key not in names:
+            raise ConfigError(
+                f"segments.{key}: no base segment is called {key!r}.{did_you_mean(key, names)} "
+                f"The rules define: {', '.join(names)}."
+            )
+
+
+def _build_clusterer(sub_spec: SubSegmentSpec, seed: int) -> Any:
+    from metaseg.cluster import AutoKMeans, DensityClusterer
+
+    if sub_spec.algorithm == "kmeans":
+        return AutoKMeans(**sub_spec.params, random_state=seed)
+    return DensityClusterer(**sub_spec.params, random_state=seed)
+
+
+def _fit_segment(
+    name: str, part: pd.DataFrame, spec: SegmentationSpec, seed: int
+) -> tuple[FittedSegment, np.ndarray | None]:
+    """Fit the featurizer and clusterer of one base segment (or record why not)."""
+    from metaseg.features import SegmentFeaturizer
+
+    sub_spec = spec.for_segment(name)
+    features = [c for c in sub_spec.features.feature_names() if c in part.columns]
+    seg = FittedSegment(name, len(part), sub_spec.algorithm, features)
+    if sub_spec.algorithm == "none":
+        seg.reason = "algorithm is 'none'"
+        return seg, None
+    if len(part) < spec.min_segment_size:
+        seg.reason = f"{len(part):,} customers < min_segment_size={spec.min_segment_size:,}"
+        return seg, None
+    featurizer = SegmentFeaturizer(spec=sub_spec.features, segment=name)
+    try:
+        X = featurizer.fit_transform(part).to_numpy(dtype=np.float64)
+    except NoUsableFeaturesError as exc:
+        seg.reason = f"no usable feature: {exc}"
+        return seg, None
+    seg.features = list(featurizer.input_features_)
+    rng = np.random.default_rng(seed)
+    fit_X = X
+    if len(X) > spec.max_fit_rows:
+        fit_X = X[np.sort(rng.choice(len(X), size=spec.max_fit_rows, replace=False))]
+    clusterer = _build_clusterer(sub_spec, seed)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ClusteringWarning)
+        clusterer.fit(fit_X)
+    reason = getattr(clusterer, "fallback_reason_", None)
+    if reason is not None:
+        seg.reason = reason
+        seg.featurizer = featurizer
+        for w in caught:
+            warnings.warn(f"segment {name!r}: {w.message}", ClusteringWarning, stacklevel=4)
+        return seg, None
+    seg.featurizer = featurizer
+    seg.clusterer = clusterer
+    return seg, X
+
+
+def _size_order(raw: np.ndarray) -> dict[int, int]:
+    """Canonical numbering on the whole base segment: largest first, noise stays -1."""
+    from metaseg.cluster.canonical import canonical_mapping
+
+    return {int(k): int(v) for k, v in canonical_mapping(raw).items()}
+
+
+def _feature_columns(rules: Any, fitted: dict[str, FittedSegment]) -> list[str]:
+    cols: list[str] = [schema.CUSTOMER_ID]
+    for col in list(rules.required_facts_) + [
+        c for seg in fitted.values() if seg.split for c in seg.featurizer.input_features_
+    ]:
+        if col not in cols:
+            cols.append(col)
+    return cols
+
+
+def _profiles(
+    facts: pd.DataFrame,
+    base: np.ndarray,
+    sub: np.ndarray,
+    rows_of: dict[str, np.ndarray],
+    fitted: dict[str, FittedSegment],
+    spec: SegmentationSpec,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from metaseg.profile import profile_segments, segment_summary
+
+    parts = []
+    for name, rows in rows_of.items():
+        if rows.size == 0:
+            continue
+        part = facts.iloc[rows]
+        numeric = [
+            c
+            for c in fitted[name].features
+            if pd.api.types.is_numeric_dtype(part[c]) or pd.api.types.is_bool_dtype(part[c])
+        ]
+        if not numeric:
+            numeric = [c for c in ("recency_days", "frequency", "monetary") if c in part.columns]
+        profile = profile_segments(part, base[rows], sub[rows], features=numeric)
+        # shares of all customers, not of this base segment alone
+        profile["share_of_all"] = profile["size"] / len(facts)
+        parts.append(profile)
+    profiles = pd.concat(parts, ignore_index=True)
+    _check_names(spec.names, profiles)
+    summary = segment_summary(profiles, names=spec.names or None)
+    return profiles, summary
+
+
+def _check_names(names: dict[str, str], profiles: pd.DataFrame) -> None:
+    codes = sorted(
+        {
+            schema.segment_code(b, s)
+            for b, s in zip(profiles["base_segment"], profiles["sub_segment"], strict=True)
+        }
+    )
+    unknown = [code for code in names if code not in codes]
+    if unknown:
+        raise ConfigError(
+            f"names: no sub-segment has the code(s) {preview(unknown)}; the segmentation "
+            f"produced {preview(codes, limit=40)}. Rename the keys of 'names'."
+        )
+
+
+def _stability(
+    fitted: dict[str, FittedSegment],
+    matrices: dict[str, np.ndarray],
+    sub: np.ndarray,
+    rows_of: dict[str, np.ndarray],
+    spec: SegmentationSpec,
+) -> pd.Series:
+    from metaseg.stability import bootstrap_stability
+
+    values = {}
+    for i, (name, seg) in enumerate(fitted.items()):
+        if not seg.split or spec.n_bootstrap == 0:
+            values[name] = np.nan
+            continue
+        values[name] = bootstrap_stability(
+            _fixed_k(seg.clusterer),
+            matrices[name],
+            sub[rows_of[name]],
+            n_bootstrap=spec.n_bootstrap,
+            sample_size=spec.stability_sample_size,
+            random_state=None if spec.random_state is None else spec.random_state + i,
+        )
+    return pd.Series(values, name="stability", dtype="float64").rename_axis("base_segment")
+
+
+def _fixed_k(clusterer: Any) -> Any:
+    """A clone that refits the chosen partition size: stability of the chosen k, not of k search."""
+    from sklearn.base import clone
+
+    best_k = getattr(clusterer, "best_k_", None)
+    if best_k is None or best_k < 2:
+        return clone(clusterer)
+    return clone(clusterer).set_params(k_min=int(best_k), k_max=int(best_k))
+
+
+def _segment_metrics(
+    fitted: dict[str, FittedSegment],
+    matrices: dict[str, np.ndarray],
+    sub: np.ndarray,
+    rows_of: dict[str, np.ndarray],
+    fit_rows: dict[str, int],
+    spec: SegmentationSpec,
+) -> pd.DataFrame:
+    from metaseg.cluster import cluster_metrics
+
+    total = max(sum(len(r) for r in rows_of.values()), 1)
+    records = []
+    for name, seg in fitted.items():
+        labels = sub[rows_of[name]]
+        row: dict[str, Any] = {
+            "n_customers": seg.n_customers,
+            "share": seg.n_customers / total,
+            "algorithm": seg.algorithm if seg.split else "none",
+            "split": seg.split,
+            "n_sub_segments": int(np.unique(labels[labels >= 0]).size) if labels.size else 0,
+            "k": np.nan,
+            "relative_validity": np.nan,
+            "fit_rows": fit_rows[name],
+            "reason": seg.reason,
+        }
+        if seg.split:
+            metrics = cluster_metrics(
+                matrices[name],
+                labels,
+                sample_size=spec.metrics_sample_size,
+                random_state=spec.random_state,
+            )
+            row.update({k: metrics[k] for k in metrics if k != "n_clusters"})
+            row["k"] = getattr(seg.clusterer, "best_k_", np.nan)
+            row["relative_validity"] = getattr(seg.clusterer, "relative_validity_", np.nan)
+        else:
+            row.update(
+                silhouette=np.nan,
+                calinski_harabasz=np.nan,
+                davies_bouldin=np.nan,
+                noise_share=0.0,
+                smallest_share=1.0 if labels.size else np.nan,
+                largest_share=1.0 if labels.size else np.nan,
+            )
+        records.append({"base_segment": name, **row})
+    frame = pd.DataFrame.from_records(records).set_index("base_segment")
+    frame["stability"] = np.nan
+    return frame[list(SEGMENT_METRICS)]
+
+
+def _overall_metrics(
+    metrics: pd.DataFrame, sub: np.ndarray, n_customers: int, rules: Any
+) -> dict[str, float]:
+    split = metrics[metrics["split"]]
+    weights = split["n_customers"]
+    sizes = metrics["n_customers"]
+    catch_all = rules.segments_[-1]
+
+    def weighted(column: str) -> float:
+        values = split[column]
+        ok = values.notna()
+        if not ok.any():
+            return float("nan")
+        return float(np.average(values[ok], weights=weights[ok]))
+
+    n_sub = int(metrics["n_sub_segments"].sum())
+    return {
+        "n_customers": float(n_customers),
+        "n_base_segments": float((sizes > 0).sum()),
+        "n_sub_segments": float(n_sub),
+        "n_split_segments": float(len(split)),
+        "catch_all_share": float(sizes.get(catch_all, 0) / max(n_customers, 1)),
+        "noise_share": float(np.mean(sub == schema.NOISE)) if sub.size else 0.0,
+        "silhouette": weighted("silhouette"),
+        "calinski_harabasz": weighted("calinski_harabasz"),
+        "davies_bouldin": weighted("davies_bouldin"),
+        "stability_min": float(split["stability"].min()) if len(split) else float("nan"),
+        "stability_mean": weighted("stability"),
+        "smallest_sub_segment_share": _smallest_share(metrics, n_customers),
+    }
+
+
+def _smallest_share(metrics: pd.DataFrame, n_customers: int) -> float:
+    shares = metrics["smallest_share"] * metrics["n_customers"] / max(n_customers, 1)
+    shares = shares[metrics["n_customers"] > 0]
+    return float(shares.min()) if len(shares) else float("nan")

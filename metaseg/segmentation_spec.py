@@ -1,0 +1,156 @@
+"""The typed configuration of a segmentation: how each base segment is sub-segmented.
+
+A :class:`SegmentationSpec` names the rules (a preset, a YAML path, YAML text or a
+mapping), a default :class:`SubSegmentSpec` and per-base-segment overrides. It is the
+``segmentation:`` block of a metaseg YAML config and the keyword arguments of
+:class:`metaseg.model.MetaSegmenter`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from metaseg._messages import did_you_mean
+from metaseg._yaml import config_error_from_pydantic
+from metaseg.exceptions import ConfigError
+from metaseg.features import FeatureSpec
+
+Algorithm = Literal["kmeans", "hdbscan", "none"]
+
+#: Parameters each algorithm accepts in ``params`` (the estimators' own names).
+ALGORITHM_PARAMS: dict[str, tuple[str, ...]] = {
+    "kmeans": ("k_min", "k_max", "criterion", "sample_size", "minibatch_threshold", "n_init"),
+    "hdbscan": (
+        "min_cluster_size",
+        "min_samples",
+        "reducer",
+        "n_components",
+        "n_neighbors",
+        "min_dist",
+        "noise_policy",
+        "noise_threshold",
+        "cluster_selection_method",
+    ),
+    "none": (),
+}
+
+
+class SubSegmentSpec(BaseModel):
+    """How one base segment is split into sub-segments.
+
+    Parameters
+    ----------
+    algorithm : {"kmeans", "hdbscan", "none"}
+        ``kmeans`` is :class:`metaseg.cluster.AutoKMeans` (k chosen automatically),
+        ``hdbscan`` is :class:`metaseg.cluster.DensityClusterer`, ``none`` keeps the
+        base segment whole (one sub-segment 0).
+    features : FeatureSpec
+        The features and their preprocessing (see :class:`metaseg.features.FeatureSpec`).
+    params : dict
+        Parameters of the algorithm, e.g. ``{"k_min": 2, "k_max": 6}``.
+
+    Examples
+    --------
+    >>> SubSegmentSpec(algorithm="kmeans", features={"features": "basket"},
+    ...                params={"k_max": 5}).params
+    {'k_max': 5}
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    algorithm: Algorithm = "kmeans"
+    features: FeatureSpec = Field(default_factory=lambda: FeatureSpec(features="behaviour"))
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("params")
+    @classmethod
+    def _known_params(cls, params: dict[str, Any], info: Any) -> dict[str, Any]:
+        algorithm = info.data.get("algorithm", "kmeans")
+        allowed = ALGORITHM_PARAMS.get(algorithm, ())
+        for name in params:
+            if name == "random_state":
+                raise ValueError(
+                    "random_state is set once for the whole segmentation "
+                    "(MetaSegmenter(random_state=...)), not per segment"
+                )
+            if name not in allowed:
+                raise ValueError(
+                    f"unknown parameter {name!r} for algorithm {algorithm!r}."
+                    f"{did_you_mean(name, allowed)} Allowed: {', '.join(allowed) or 'none'}"
+                )
+        return params
+
+
+class SegmentationSpec(BaseModel):
+    """The whole ``segmentation:`` block of a config.
+
+    Parameters
+    ----------
+    rules : str or dict
+        A preset name (``lifecycle``, ``rfm``, ``value_tiers``, ``demographic``), a
+        path to a rules YAML file, YAML text, or the rules document as a mapping.
+    default : SubSegmentSpec
+        Used for every base segment without an entry in ``segments``.
+    segments : dict of str to SubSegmentSpec
+        Per-base-segment overrides, keyed by base segment name.
+    min_segment_size : int
+        Base segments with fewer customers are not split (default 200).
+    max_fit_rows : int
+        Clusterers are fitted on a seeded sample of at most this many customers per
+        base segment; every customer is then assigned (default 50,000).
+    n_bootstrap : int
+        Bootstrap refits per base segment for the stability score (0 disables it).
+    stability_sample_size : int
+        Customers per bootstrap refit (default 2,000).
+    metrics_sample_size : int
+        Rows used for silhouette (quadratic) per base segment (default 10,000).
+    names : dict of str to str
+        User names for sub-segments keyed by segment code, e.g. ``{"dormant/0": "Whales"}``.
+    random_state : int, optional
+        Seed of every stochastic step.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rules: str | dict[str, Any] = "lifecycle"
+    default: SubSegmentSpec = Field(default_factory=SubSegmentSpec)
+    segments: dict[str, SubSegmentSpec] = Field(default_factory=dict)
+    min_segment_size: int = Field(default=200, ge=2)
+    max_fit_rows: int = Field(default=50_000, ge=100)
+    n_bootstrap: int = Field(default=3, ge=0, le=100)
+    stability_sample_size: int = Field(default=2_000, ge=50)
+    metrics_sample_size: int = Field(default=10_000, ge=50)
+    names: dict[str, str] = Field(default_factory=dict)
+    random_state: int | None = 0
+
+    def for_segment(self, name: str) -> SubSegmentSpec:
+        """Return the spec that applies to base segment ``name``."""
+        return self.segments.get(name, self.default)
+
+
+def resolve_rules(rules: str | dict[str, Any]) -> Any:
+    """Turn a preset name into its file path; other rule sources pass through unchanged."""
+    from metaseg.rules import PRESET_NAMES, preset_path
+
+    if isinstance(rules, str) and rules in PRESET_NAMES:
+        return preset_path(rules)
+    return rules
+
+
+def coerce_segmentation_spec(
+    spec: SegmentationSpec | Mapping[str, Any], *, what: str = "segmentation"
+) -> SegmentationSpec:
+    """Validate a mapping into a :class:`SegmentationSpec`, with YAML-path errors."""
+    if isinstance(spec, SegmentationSpec):
+        return spec
+    if not isinstance(spec, Mapping):
+        raise ConfigError(
+            f"{what} must be a mapping of settings, got {type(spec).__name__}: {spec!r}"
+        )
+    try:
+        return SegmentationSpec.model_validate(dict(spec))
+    except ValidationError as exc:
+        raise config_error_from_pydantic(exc, what=what) from None
