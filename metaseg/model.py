@@ -335,6 +335,20 @@ class MetaSegmenter(BaseEstimator):
         labels[schema.SCORED_AT] = pd.Timestamp.now(tz="UTC")
         return labels
 
+    def summary_text(self) -> str:
+        """A fixed-width text table of the base and sub-segments (terminals and logs)."""
+        from metaseg.display import segmentation_text
+
+        return segmentation_text(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter display: the table of segments once fitted, the parameters before."""
+        from metaseg.display import segmentation_html
+
+        if not hasattr(self, "segments_"):
+            return super()._repr_html_()
+        return segmentation_html(self)
+
     def summary(self) -> pd.DataFrame:
         """One row per sub-segment: size, shares, name and the base segment's key metrics."""
         check_is_fitted(self, "segments_")

@@ -16,11 +16,11 @@ import sys
 from collections.abc import Sequence
 
 from metaseg import __version__
-from metaseg.cli import demo
+from metaseg.cli import demo, export, fit, promote, runs, score, validate
 
 log = logging.getLogger("metaseg")
 
-VERBS = (demo,)
+VERBS = (demo, validate, fit, runs, promote, score, export)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as one readable line on stderr (no source excerpt)."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
 def _configure_logging(quiet: bool, debug: bool) -> None:
     level = logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
@@ -49,6 +54,15 @@ def _configure_logging(quiet: bool, debug: bool) -> None:
     log.handlers[:] = [handler]
     log.setLevel(level)
     log.propagate = False
+    # MLflow and alembic announce every database migration at INFO
+    for noisy in ("mlflow", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)
+    if not debug:
+        import warnings
+
+        warnings.showwarning = _show_warning
+        if quiet:
+            warnings.simplefilter("ignore")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Final
 
 from metaseg._messages import available, did_you_mean
+from metaseg._paths import CONFIGS_DIR
 from metaseg.exceptions import RuleError
 
 #: Folder of the preset YAML files (``configs/`` at the root of the repository).
-PRESETS_DIR: Final = Path(__file__).resolve().parents[2] / "configs"
+PRESETS_DIR: Final = CONFIGS_DIR
 #: Names accepted by :func:`preset_path` and by ``RuleSegmenter(rules=...)``.
 PRESET_NAMES: Final = ("rfm", "lifecycle", "value_tiers", "demographic")
 

@@ -1,0 +1,53 @@
+"""Helpers shared by the command-line verbs: config loading, progress bars, printing."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+DEFAULT_CONFIG = "configs/shop.yaml"
+
+
+def add_data_arguments(p: argparse.ArgumentParser) -> None:
+    """Arguments that override where a job's data come from."""
+    p.add_argument("--events", help="events file or folder (CSV/Parquet); overrides the config")
+    p.add_argument("--customers", help="customers file (CSV/Parquet); overrides the config")
+    p.add_argument("--as-of", dest="as_of", help="reference date, e.g. 2025-12-31")
+
+
+def load_job_config(args: argparse.Namespace) -> Any:
+    """Load and validate ``--config`` (exit code 2 on mistakes)."""
+    from metaseg.config import load_config
+
+    return load_config(args.config)
+
+
+@contextmanager
+def step(args: argparse.Namespace, label: str, total: int | None = None) -> Iterator[Any]:
+    """A progress bar on stderr for one long step; silent with ``--quiet``."""
+    from tqdm.auto import tqdm
+
+    bar = tqdm(
+        total=total,
+        desc=label,
+        file=sys.stderr,
+        # None: shown on a terminal only, so logs of batch jobs stay clean
+        disable=True if getattr(args, "quiet", False) else None,
+        leave=False,
+        bar_format="{desc}: {n_fmt}/{total_fmt} {postfix} [{elapsed}]"
+        if total
+        else "{desc} [{elapsed}]",
+    )
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+def say(args: argparse.Namespace, text: str) -> None:
+    """Print a progress line on stderr unless ``--quiet``."""
+    if not getattr(args, "quiet", False):
+        print(text, file=sys.stderr)

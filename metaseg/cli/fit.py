@@ -1,0 +1,82 @@
+"""``metaseg fit``: read data, compute facts, fit the segmentation and log it to MLflow."""
+
+from __future__ import annotations
+
+import argparse
+
+from metaseg.cli._common import DEFAULT_CONFIG, add_data_arguments, load_job_config, say, step
+
+
+def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
+    """Register the ``fit`` verb."""
+    p = sub.add_parser(
+        "fit",
+        parents=parents,
+        help="fit a segmentation and log it as an MLflow run",
+        description="Fit the segmentation a config describes and log it to MLflow.",
+    )
+    p.add_argument(
+        "--config", default=DEFAULT_CONFIG, help=f"YAML config (default {DEFAULT_CONFIG})"
+    )
+    add_data_arguments(p)
+    p.add_argument("--experiment", help="MLflow experiment (default: the config's)")
+    p.add_argument("--register", metavar="NAME", help="register the model under this name")
+    p.add_argument("--tracking-uri", dest="tracking_uri", help="MLflow tracking URI")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Fit, log and print the run id and the summary."""
+    config = load_job_config(args)
+    fitted = fit_and_log(args, config)
+    print(f"run_id: {fitted.run.run_id}")
+    if fitted.run.registered_version is not None:
+        print(f"registered: {fitted.run.registered_name} version {fitted.run.registered_version}")
+    print(fitted.model.summary_text())
+    return 0
+
+
+class FitOutcome:
+    """What ``fit_and_log`` produced."""
+
+    def __init__(self, inputs, facts, model, run) -> None:
+        self.inputs, self.facts, self.model, self.run = inputs, facts, model, run
+
+
+def fit_and_log(args: argparse.Namespace, config) -> FitOutcome:
+    """The fit job shared by ``fit`` and ``demo``."""
+    from metaseg import jobs
+    from metaseg.tracking import log_fit
+
+    with step(args, "reading data"):
+        inputs = jobs.load_inputs(
+            config,
+            events=getattr(args, "events", None),
+            customers=getattr(args, "customers", None),
+            as_of=getattr(args, "as_of", None),
+        )
+    say(args, f"data: {inputs.source}: {len(inputs.events):,} events")
+    with step(args, "computing facts"):
+        facts = jobs.build_facts(inputs, config, as_of=getattr(args, "as_of", None))
+    say(args, f"facts: {len(facts):,} customers as of {facts.attrs.get('as_of')}")
+    with step(args, "sub-segmenting") as bar:
+
+        def advance(name: str) -> None:
+            bar.set_description_str(f"sub-segmenting {name}")
+            bar.update(1)
+
+        model = jobs.fit_model(config, facts, progress=advance)
+    tracking = config.tracking
+    run = log_fit(
+        model,
+        facts,
+        experiment=getattr(args, "experiment", None) or tracking.experiment,
+        run_name=config.name,
+        register=getattr(args, "register", None) or tracking.register_name,
+        tracking_uri=getattr(args, "tracking_uri", None) or tracking.tracking_uri,
+        config=config.model_dump(mode="json"),
+        data_report=inputs.report,
+        timeout=tracking.timeout,
+        max_retries=tracking.max_retries,
+    )
+    return FitOutcome(inputs, facts, model, run)

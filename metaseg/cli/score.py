@@ -1,0 +1,78 @@
+"""``metaseg score``: label customers with a registered segmentation (the champion)."""
+
+from __future__ import annotations
+
+import argparse
+
+from metaseg.cli._common import add_data_arguments, say, step
+
+
+def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
+    """Register the ``score`` verb."""
+    p = sub.add_parser(
+        "score",
+        parents=parents,
+        help="label customers with the promoted model",
+        description=(
+            "Compute facts as of a date, then apply the model's rules cut points, feature "
+            "scalers and clusterers; write the labels table."
+        ),
+    )
+    p.add_argument(
+        "--model",
+        required=True,
+        help="models:/NAME@ALIAS (e.g. models:/shop@champion) or a registered model NAME",
+    )
+    p.add_argument("--config", help="YAML config for the data section (default: synthetic shop)")
+    add_data_arguments(p)
+    p.add_argument("--out", required=True, help="labels file to write (.parquet or .csv)")
+    p.add_argument("--tracking-uri", dest="tracking_uri", help="MLflow tracking URI")
+    p.set_defaults(run=run)
+
+
+def parse_model_uri(uri: str) -> tuple[str, str]:
+    """Split ``models:/NAME@ALIAS`` (or ``NAME``) into name and alias.
+
+    Examples
+    --------
+    >>> parse_model_uri("models:/shop@champion")
+    ('shop', 'champion')
+    >>> parse_model_uri("shop")
+    ('shop', 'champion')
+    """
+    from metaseg.exceptions import ConfigError
+
+    text = uri.removeprefix("models:/")
+    name, _, alias = text.partition("@")
+    if not name or "/" in name:
+        raise ConfigError(
+            f"--model {uri!r}: expected models:/NAME@ALIAS (e.g. models:/shop@champion); "
+            "scoring uses a promoted alias so batch jobs load exactly the promoted version."
+        )
+    return name, alias or "champion"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Score and write the labels atomically."""
+    from metaseg import jobs
+    from metaseg.config import load_config
+    from metaseg.export import export_labels
+    from metaseg.tracking import load_champion
+
+    name, alias = parse_model_uri(args.model)
+    config = load_config(args.config) if args.config else load_config({})
+    loaded = load_champion(name, alias=alias, tracking_uri=args.tracking_uri)
+    say(args, f"model: {loaded.name} version {loaded.version} ({alias}), run {loaded.run_id}")
+    with step(args, "reading data"):
+        inputs = jobs.load_inputs(
+            config, events=args.events, customers=args.customers, as_of=args.as_of
+        )
+    with step(args, "computing facts"):
+        facts = jobs.build_facts(inputs, config, as_of=args.as_of)
+    with step(args, "scoring"):
+        labels = loaded.predict(facts)
+    result = export_labels(labels, args.out)
+    print(f"scored {len(labels):,} customers -> {args.out}")
+    print(labels["segment"].value_counts().sort_index().to_string())
+    result.raise_for_failures()
+    return 0

@@ -1,0 +1,91 @@
+"""The command line: help, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from metaseg.cli import main
+
+
+def test_help_lists_every_verb_without_importing_heavy_libraries():
+    code = (
+        "import sys; from metaseg.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('mlflow', 'sklearn', 'umap', 'hdbscan', 'matplotlib', 'pandas')"
+        " if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    for verb in ("demo", "validate", "fit", "runs", "promote", "score", "export"):
+        assert verb in out.stdout
+    assert "HEAVY []" in out.stdout
+
+
+def test_no_verb_prints_help_and_exits_with_usage_code(capsys):
+    assert main([]) == 2
+    assert "usage" in capsys.readouterr().out
+
+
+def test_config_error_is_one_line_with_exit_code_2(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("segmentation:\n  default:\n    algorithm: dbscan\n", encoding="utf-8")
+    assert main(["validate", "--config", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "segmentation.default.algorithm" in err
+    assert "Traceback" not in err
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("segmentation: {default: {algorithm: dbscan}}\n", encoding="utf-8")
+    with pytest.raises(Exception, match="algorithm"):
+        main(["validate", "--config", str(bad), "--debug"])
+
+
+def test_data_error_exits_with_code_3(tmp_path, capsys):
+    events = pd.DataFrame(
+        {
+            "customer_id": [1, 2],
+            "timestamp": ["2025-01-01", "2025-01-02"],
+            "event_type": ["purchase", "purchase"],
+            "amount": ["12.5", "not a number"],
+        }
+    )
+    path = tmp_path / "events.csv"
+    events.to_csv(path, index=False)
+    cfg = tmp_path / "files.yaml"
+    cfg.write_text(f"data: {{source: files, events: {path}}}\n", encoding="utf-8")
+    assert main(["validate", "--config", str(cfg)]) == 3
+    err = capsys.readouterr().err
+    assert "amount" in err and "not a number" in err
+
+
+def test_validate_reports_data_and_rule_coverage(tmp_path, capsys):
+    cfg = tmp_path / "small.yaml"
+    cfg.write_text(
+        "data: {source: synthetic, synthetic: {n_customers: 2000, seed: 1}}\n"
+        "segmentation: {rules: lifecycle}\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", "--config", str(cfg), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "2,000 customers" in out
+    for segment in ("new", "hesitant", "active", "interested", "dormant", "churned"):
+        assert segment in out
+    assert "ok: configuration and data are valid" in out
+
+
+def test_validate_names_a_feature_that_is_not_a_fact(tmp_path, capsys):
+    cfg = tmp_path / "typo.yaml"
+    cfg.write_text(
+        "data: {synthetic: {n_customers: 1000}}\n"
+        "segmentation:\n  segments:\n    active:\n      features: {features: [frequncy]}\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert "frequncy" in err and "Did you mean 'frequency'" in err
