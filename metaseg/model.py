@@ -341,13 +341,18 @@ class MetaSegmenter(BaseEstimator):
 
         return segmentation_text(self)
 
-    def _repr_html_(self) -> str:
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
         """Jupyter display: the table of segments once fitted, the parameters before."""
-        from metaseg.display import segmentation_html
+        from metaseg.display import segmentation_html, segmentation_text
 
         if not hasattr(self, "segments_"):
-            return super()._repr_html_()
-        return segmentation_html(self)
+            return super()._repr_mimebundle_(**kwargs)
+        return {"text/plain": segmentation_text(self), "text/html": segmentation_html(self)}
+
+    def __str__(self) -> str:
+        if not hasattr(self, "segments_"):
+            return super().__str__()
+        return self.summary_text()
 
     def summary(self) -> pd.DataFrame:
         """One row per sub-segment: size, shares, name and the base segment's key metrics."""
