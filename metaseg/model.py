@@ -304,11 +304,9 @@ class MetaSegmenter(BaseEstimator):
         for name, seg in self.segments_.items():
             rows = np.flatnonzero(base_values == name)
             if rows.size:
-                part = facts.iloc[rows]
-                unseen = seg.featurizer.count_unseen(part) if seg.split else {}
-                if any(unseen.values()):
-                    self.last_unseen_categories_ = {name: unseen}
-                sub[rows] = seg.assign(part)
+                # unseen categories are encoded as all-zero and counted in a
+                # DataQualityWarning by the segment's featurizer
+                sub[rows] = seg.assign(facts.iloc[rows])
         return self._labels(facts, base_values, sub, as_of)
 
     # ------------------------------------------------------------------ views

@@ -145,9 +145,7 @@ def test_hdbscan_path_with_and_without_umap(shop):
                     "algorithm": "hdbscan",
                     # continuous features: UMAP turns each level of a small integer
                     # count into its own island, which HDBSCAN would then split
-                    "features": {
-                        "features": ["avg_order_value", "monetary", "top_category_share"]
-                    },
+                    "features": {"features": ["avg_order_value", "monetary", "top_category_share"]},
                     # the smallest planted persona holds 15% of the segment
                     "params": {"reducer": reducer, "n_neighbors": 30, "min_cluster_size": 0.12},
                 }
@@ -260,3 +258,34 @@ def test_bad_facts_are_refused(shop):
     doubled = pd.concat([facts.head(5), facts.head(5)])
     with pytest.raises(DataError, match="one row per customer"):
         MetaSegmenter().fit(doubled)
+
+
+def test_jupyter_display_shows_the_segments_once_fitted(fitted):
+    bundle = fitted._repr_mimebundle_()
+    names = fitted.summary_[schema.SEGMENT_NAME].tolist()
+    assert "<table" in bundle["text/html"]
+    assert all(name.split(" · ")[0] in bundle["text/plain"] for name in names)
+    assert str(fitted) == bundle["text/plain"]
+    unfitted = MetaSegmenter()._repr_mimebundle_()
+    assert "MetaSegmenter" in unfitted["text/plain"]
+
+
+def test_unseen_categories_at_predict_are_counted_not_fatal(shop):
+    from metaseg.exceptions import DataQualityWarning
+
+    facts, _ = shop
+    spec = {
+        "n_bootstrap": 0,
+        "default": {"algorithm": "none"},
+        "segments": {
+            "active": {"features": {"features": ["frequency", "avg_order_value", "channel"]}}
+        },
+    }
+    model = MetaSegmenter.from_config(spec).fit(facts)
+    changed = facts.copy()
+    changed["channel"] = changed["channel"].astype("str")
+    changed.loc[changed.index[:300], "channel"] = "kiosk"
+    with pytest.warns(DataQualityWarning, match="kiosk|channel"):
+        labels = model.predict(changed)
+    assert len(labels) == len(facts)
+    assert labels[schema.SUB_SEGMENT].ge(0).all()
