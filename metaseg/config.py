@@ -97,7 +97,7 @@ class MetasegConfig(_Section):
     facts: FactsSection = Field(default_factory=FactsSection)
     segmentation: SegmentationSpec = Field(default_factory=SegmentationSpec)
     tracking: TrackingSection = Field(default_factory=TrackingSection)
-    gates: dict[str, float] = Field(default_factory=dict)
+    gates: dict[str, float | None] = Field(default_factory=dict)
     export: list[ExportTarget] = Field(default_factory=list)
 
     @field_validator("name")

@@ -49,7 +49,12 @@ def run(args: argparse.Namespace) -> int:
     fitted = fit_and_log(args, config)
     run_info = fitted.run
     say(args, f"logged run {run_info.run_id} to {run_info.tracking_uri}")
-    promotion = promote(args.name, run_info.registered_version, tracking_uri=run_info.tracking_uri)
+    promotion = promote(
+        args.name,
+        run_info.registered_version,
+        gates=config.gates or None,
+        tracking_uri=run_info.tracking_uri,
+    )
     champion = load_champion(args.name, tracking_uri=run_info.tracking_uri)
     with step(args, "scoring with the champion"):
         labels = champion.predict(fitted.facts)
@@ -66,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
     print(fitted.model.summary_text())
     print()
     print(f"MLflow run {run_info.run_id} ({run_info.tracking_uri})")
-    print(f"registered {args.name} version {run_info.registered_version}; {promotion}")
+    print(f"registered {args.name} version {run_info.registered_version}; promoted:")
+    print(promotion)
     print(f"scored {len(labels):,} customers with models:/{args.name}@champion")
     for result in exports:
         print(f"exported to {result.target}: {result.delivered:,} labels")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -54,7 +55,9 @@ def _configure_logging(quiet: bool, debug: bool) -> None:
     log.handlers[:] = [handler]
     log.setLevel(level)
     log.propagate = False
-    # MLflow and alembic announce every database migration at INFO
+    # MLflow and alembic announce every database migration at INFO; MLflow reads its
+    # level from the environment when it is imported, later than this
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "DEBUG" if debug else "WARNING")
     for noisy in ("mlflow", "alembic"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)
     if not debug:

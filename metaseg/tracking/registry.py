@@ -79,6 +79,18 @@ class PromotionResult:
         """Whether every gate passed (a challenger may be promoted without)."""
         return all(g.passed for g in self.gates)
 
+    def __str__(self) -> str:
+        before = f" (was version {self.previous_version})" if self.previous_version else ""
+        lines = [f"{self.name}@{self.alias} -> version {self.version}{before}"]
+        for gate in self.gates:
+            verdict = "pass" if gate.passed else "FAIL"
+            lines.append(
+                f"  {verdict}  {gate.name}: {gate.value} {gate.op} {gate.threshold}"
+                + (f" ({gate.detail})" if gate.detail else "")
+            )
+        lines.append(f"  model sha256 {self.model_sha256[:16]}…, by {self.promoted_by}")
+        return "\n".join(lines)
+
 
 @dataclass
 class LoadedModel:

@@ -1,0 +1,143 @@
+"""The batch flow through the command line, on a real MLflow store in a temporary folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from metaseg import schema
+from metaseg._yaml import load_yaml
+from metaseg.cli import main
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli")
+    config = root / "small.yaml"
+    document = load_yaml(CONFIGS / "shop.yaml")
+    document["name"] = "small-shop"
+    document["data"] = {"source": "synthetic", "synthetic": {"n_customers": 2500, "seed": 4}}
+    document["segmentation"]["n_bootstrap"] = 1
+    config.write_text(yaml.safe_dump(document), encoding="utf-8")
+    return {"root": root, "config": config, "uri": f"sqlite:///{root / 'mlflow.db'}"}
+
+
+@pytest.fixture(scope="module")
+def fitted(workspace):
+    code = main(
+        [
+            "fit",
+            "--config",
+            str(workspace["config"]),
+            "--register",
+            "cli-shop",
+            "--tracking-uri",
+            workspace["uri"],
+            "--experiment",
+            "cli",
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    return workspace
+
+
+def test_fit_registers_and_runs_lists_it(fitted, capsys):
+    capsys.readouterr()
+    assert main(["runs", "list", "--experiment", "cli", "--tracking-uri", fitted["uri"]]) == 0
+    out = capsys.readouterr().out
+    assert "small-shop" in out
+
+
+def test_promotion_refused_by_a_gate_exits_4_and_lists_it(fitted, capsys):
+    code = main(
+        [
+            "promote",
+            "cli-shop",
+            "1",
+            "--gate",
+            "min_sub_segment_size=100000",
+            "--tracking-uri",
+            fitted["uri"],
+        ]
+    )
+    assert code == 4
+    err = capsys.readouterr().err
+    assert "min_sub_segment_size" in err
+
+
+def test_promote_score_and_export(fitted, capsys):
+    uri = fitted["uri"]
+    assert main(["promote", "cli-shop", "1", "--tracking-uri", uri]) == 0
+    assert "cli-shop@champion -> version 1" in capsys.readouterr().out
+    out_file = fitted["root"] / "labels.parquet"
+    code = main(
+        [
+            "score",
+            "--model",
+            "models:/cli-shop@champion",
+            "--config",
+            str(fitted["config"]),
+            "--out",
+            str(out_file),
+            "--tracking-uri",
+            uri,
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    labels = pd.read_parquet(out_file)
+    assert len(labels) == 2500
+    assert set(labels[schema.MODEL_NAME]) == {"cli-shop"}
+    assert set(labels[schema.MODEL_VERSION].astype(str)) == {"1"}
+
+    target = fitted["root"] / "crm.csv"
+    assert main(["export", "--labels", str(out_file), "--to", str(target), "--dry-run"]) == 0
+    assert not target.exists()
+    assert "2,500" in capsys.readouterr().out  # the diff counts the new customers
+    assert main(["export", "--labels", str(out_file), "--to", str(target)]) == 0
+    exported = pd.read_csv(target)
+    assert sorted(exported[schema.CUSTOMER_ID]) == sorted(labels[schema.CUSTOMER_ID])
+
+
+def test_score_refuses_a_malformed_model_uri(fitted, capsys):
+    code = main(["score", "--model", "models:/", "--out", "x.parquet"])
+    assert code == 2
+    assert "models:/NAME@ALIAS" in capsys.readouterr().err
+
+
+def test_export_failure_exits_5(fitted, capsys, monkeypatch):
+    labels = fitted["root"] / "labels.parquet"
+    if not labels.exists():
+        pytest.fail("labels.parquet should exist after test_promote_score_and_export")
+    monkeypatch.setenv("METASEG_WEBHOOK_SECRET", "s3cret")
+    # nothing listens on port 9 of the loopback: every batch fails and is dead-lettered
+    code = main(
+        [
+            "export",
+            "--labels",
+            str(labels),
+            "--to",
+            "http://127.0.0.1:9/hook",
+            "--batch-size",
+            "5000",
+        ]
+    )
+    assert code == 5
+    err = capsys.readouterr().err
+    assert "s3cret" not in err
+
+
+def test_demo_runs_the_whole_flow(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    assert main(["demo", "--customers", "3000", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "scored 3,000 customers with models:/shop@champion" in out
+    assert (tmp_path / "mlflow.db").exists()
+    assert len(pd.read_parquet(tmp_path / "metaseg_output" / "labels.parquet")) == 3000
