@@ -51,6 +51,10 @@ class TrackingError(MetasegError):
     exit_code = 6
 
 
+class ModelNotFoundError(TrackingError):
+    """A registered model, or the alias asked for, does not exist."""
+
+
 class MetasegWarning(UserWarning):
     """Base class of the warnings metaseg emits."""
 
@@ -65,6 +69,10 @@ class RuleWarning(MetasegWarning):
 
 class ExportWarning(MetasegWarning):
     """Some records could not be delivered to an export target."""
+
+
+class DriftWarning(MetasegWarning):
+    """Today's customers no longer fit a segmentation (shares or facts moved too far)."""
 
 
 class ClusteringWarning(MetasegWarning):

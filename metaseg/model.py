@@ -143,6 +143,14 @@ class MetaSegmenter(BaseEstimator):
         Every fact or attribute the model reads (rules and features).
     as_of_ : Timestamp or None
         The as-of date of the fit facts.
+    drift_reference_ : FactReference
+        Histograms of the facts the model reads, over all fit customers and per base
+        segment: the reference of :func:`metaseg.over_time.drift_report`.
+    identity_ : IdentityMatch, optional
+        Set by :func:`metaseg.over_time.apply_identities` when sub-segment ids were
+        matched to a previous segmentation's.
+    identity_max_ids_ : dict, optional
+        Highest sub-segment id ever used per base segment (ids are never reused).
 
     Examples
     --------
@@ -225,6 +233,7 @@ class MetaSegmenter(BaseEstimator):
         -------
         self
         """
+        from metaseg.over_time.drift import build_reference
         from metaseg.rules import RuleSegmenter
 
         _check_facts(facts)
@@ -267,6 +276,9 @@ class MetaSegmenter(BaseEstimator):
         self.as_of_ = as_of
         self.feature_columns_ = _feature_columns(rules, fitted)
         self.n_features_in_ = len(self.feature_columns_)
+        self.drift_reference_ = build_reference(
+            facts, [c for c in self.feature_columns_ if c != schema.CUSTOMER_ID], base_values
+        )
         self.profiles_, self.summary_ = _profiles(facts, base_values, sub, rows_of, fitted, spec)
         self.stability_ = _stability(fitted, matrices, sub, rows_of, spec)
         self.metrics_ = _segment_metrics(fitted, matrices, sub, rows_of, fit_rows, spec)

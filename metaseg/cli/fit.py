@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from metaseg.config import MetasegConfig
+    from metaseg.jobs import Inputs
 
 from metaseg.cli._common import DEFAULT_CONFIG, add_data_arguments, load_job_config, say, step
 
@@ -36,14 +44,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+@dataclass
 class FitOutcome:
-    """What ``fit_and_log`` produced."""
+    """What ``fit_and_log`` produced: the inputs, their facts, the model and its run."""
 
-    def __init__(self, inputs, facts, model, run) -> None:
-        self.inputs, self.facts, self.model, self.run = inputs, facts, model, run
+    inputs: Inputs
+    facts: pd.DataFrame
+    model: Any
+    run: Any
 
 
-def fit_and_log(args: argparse.Namespace, config) -> FitOutcome:
+def fit_and_log(args: argparse.Namespace, config: MetasegConfig) -> FitOutcome:
     """The fit job shared by ``fit`` and ``demo``."""
     from metaseg import jobs
     from metaseg.tracking import log_fit
@@ -67,16 +78,44 @@ def fit_and_log(args: argparse.Namespace, config) -> FitOutcome:
 
         model = jobs.fit_model(config, facts, progress=advance)
     tracking = config.tracking
+    register = getattr(args, "register", None) or tracking.register_name
+    uri = getattr(args, "tracking_uri", None) or tracking.tracking_uri
+    if register:
+        model = keep_identities(args, model, register, uri, facts)
     run = log_fit(
         model,
         facts,
         experiment=getattr(args, "experiment", None) or tracking.experiment,
         run_name=config.name,
-        register=getattr(args, "register", None) or tracking.register_name,
-        tracking_uri=getattr(args, "tracking_uri", None) or tracking.tracking_uri,
+        register=register,
+        tracking_uri=uri,
         config=config.model_dump(mode="json"),
         data_report=inputs.report,
         timeout=tracking.timeout,
         max_retries=tracking.max_retries,
     )
     return FitOutcome(inputs, facts, model, run)
+
+
+def keep_identities(
+    args: argparse.Namespace, model: Any, name: str, uri: str | None, facts: pd.DataFrame
+) -> Any:
+    """Give sub-segments that match the current champion's the champion's ids and names."""
+    from metaseg.exceptions import ModelNotFoundError
+    from metaseg.over_time import apply_identities, match_identities
+    from metaseg.tracking import load_champion
+
+    try:
+        champion = load_champion(name, tracking_uri=uri)
+    except ModelNotFoundError:
+        say(args, f"no champion of {name!r} yet: sub-segment ids start fresh")
+        return model
+    match = match_identities(champion.model, model, facts)
+    table = match.table
+    say(
+        args,
+        f"identities against {name} version {champion.version}: "
+        f"{int((table['status'] == 'matched').sum())} kept, {len(match.new)} new, "
+        f"{len(match.vanished)} vanished",
+    )
+    return apply_identities(model, match)

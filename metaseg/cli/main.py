@@ -17,11 +17,11 @@ import sys
 from collections.abc import Sequence
 
 from metaseg import __version__
-from metaseg.cli import demo, export, fit, promote, runs, score, validate
+from metaseg.cli import demo, drift, export, fit, promote, runs, score, validate
 
 log = logging.getLogger("metaseg")
 
-VERBS = (demo, validate, fit, runs, promote, score, export)
+VERBS = (demo, validate, fit, runs, promote, score, export, drift)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,6 +16,8 @@ notebooks and with ``plt.show()``, and renders headless with Agg); close it with
 - :func:`save_all`: every plot of a model to PNG files.
 """
 
+from metaseg.plots.campaigns import plot_campaign_lift
+from metaseg.plots.drift import plot_drift
 from metaseg.plots.kselection import plot_k_selection
 from metaseg.plots.maps import plot_segment_map
 from metaseg.plots.migration import plot_migration
@@ -26,6 +28,8 @@ from metaseg.plots.sizes import plot_segment_sizes
 from metaseg.plots.stability import plot_stability
 
 __all__ = [
+    "plot_campaign_lift",
+    "plot_drift",
     "plot_k_selection",
     "plot_migration",
     "plot_profile_heatmap",

@@ -164,6 +164,9 @@ def save_outputs(
         files[names.DATA_REPORT_PATH] = _write(
             folder, names.DATA_REPORT_PATH, _csv(data_report.to_frame())
         )
+    identity = getattr(model, "identity_", None)
+    if identity is not None:
+        files[names.IDENTITY_PATH] = _write(folder, names.IDENTITY_PATH, _csv(identity.table))
     if plots:
         files.update(_save_plots(folder, model))
     files[names.LOCAL_MODEL_PATH] = save_model(folder, model)

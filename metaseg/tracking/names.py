@@ -56,6 +56,8 @@ OVERALL_METRICS_PATH: Final = "summary/overall_metrics.json"
 CONFIG_PATH: Final = "config/config.yaml"
 SPEC_PATH: Final = "config/segmentation.yaml"
 DATA_REPORT_PATH: Final = "data_report/data_report.csv"
+#: Sub-segment identities matched to the previous champion (when there was one).
+IDENTITY_PATH: Final = "identity/matching.csv"
 PLOTS_DIR: Final = "plots"
 #: Local-only folder with the pickled segmenter (it travels inside the logged model).
 LOCAL_MODEL_PATH: Final = "model/segmenter.joblib"

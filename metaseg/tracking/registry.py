@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from metaseg._messages import preview
-from metaseg.exceptions import ConfigError, GateRefusedError, TrackingError
+from metaseg.exceptions import ConfigError, GateRefusedError, ModelNotFoundError, TrackingError
 from metaseg.tracking import names
 from metaseg.tracking.gates import GateResult, QualityGates, coerce_gates, evaluate_gates
 from metaseg.tracking.integrity import download_model_dir, hash_directory
@@ -428,11 +428,11 @@ def _version_by_alias(client: Any, name: str, alias: str) -> Any:
     try:
         aliases = sorted(client.get_registered_model(name).aliases)
     except MlflowException:
-        raise TrackingError(
+        raise ModelNotFoundError(
             f"registered model {name!r} does not exist; log a fit with "
             f"log_fit(..., register={name!r}) and promote a version."
         ) from None
-    raise TrackingError(
+    raise ModelNotFoundError(
         f"registered model {name!r} has no alias {alias!r} (aliases: "
         f"{preview(aliases) if aliases else 'none'}); promote a version with "
         f"metaseg.tracking.promote({name!r}, VERSION, alias={alias!r})."

@@ -105,6 +105,26 @@ def test_promote_score_and_export(fitted, capsys):
     assert sorted(exported[schema.CUSTOMER_ID]) == sorted(labels[schema.CUSTOMER_ID])
 
 
+def test_refit_keeps_the_champion_ids_and_logs_the_matching(fitted, capsys):
+    # runs after test_promote_score_and_export: version 1 is the champion
+    capsys.readouterr()
+    args = ["fit", "--config", str(fitted["config"]), "--register", "cli-shop"]
+    args += ["--tracking-uri", fitted["uri"], "--experiment", "cli"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "identities against cli-shop version 1" in captured.err
+    assert "0 new, 0 vanished" in captured.err
+    run_id = captured.out.split("run_id: ")[1].split()[0]
+
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=fitted["uri"])
+    matching = pd.read_csv(client.download_artifacts(run_id, "identity/matching.csv"))
+    matched = matching[matching["status"] == "matched"]
+    assert len(matched) > 0
+    assert (matched["stable_sub_segment"] == matched["previous_sub_segment"]).all()
+
+
 def test_score_refuses_a_malformed_model_uri(fitted, capsys):
     code = main(["score", "--model", "models:/", "--out", "x.parquet"])
     assert code == 2

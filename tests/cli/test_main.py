@@ -20,7 +20,7 @@ def test_help_lists_every_verb_without_importing_heavy_libraries():
         "print('HEAVY', heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    for verb in ("demo", "validate", "fit", "runs", "promote", "score", "export"):
+    for verb in ("demo", "validate", "fit", "runs", "promote", "score", "export", "drift"):
         assert verb in out.stdout
     assert "HEAVY []" in out.stdout
 
