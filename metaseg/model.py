@@ -71,7 +71,8 @@ class FittedSegment:
     def assign(self, facts: pd.DataFrame) -> np.ndarray:
         """Sub-segment numbers of the customers in ``facts`` (all of this base segment)."""
         if not self.split or len(facts) == 0:
-            return np.zeros(len(facts), dtype=np.int64)
+            # one sub-segment; its id is 0 unless a stable identity renumbered it
+            return np.full(len(facts), self.relabel.get(0, 0), dtype=np.int64)
         X = self.featurizer.transform(facts).to_numpy(dtype=np.float64)
         return apply_relabel(np.asarray(self.clusterer.predict(X), dtype=np.int64), self.relabel)
 
