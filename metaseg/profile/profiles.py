@@ -198,7 +198,10 @@ def segment_summary(
     signed = top["std_diff"].map(lambda value: f"{value:+.2f}").astype("str")
     text = top[FEATURE].astype("str") + " (" + signed + ")"
     joined = text.groupby(top[schema.SEGMENT], sort=False).agg(", ".join)
-    summary["top_features"] = summary[schema.SEGMENT].map(joined).fillna("").astype("str")
+    # one entry per sub-segment: a list keeps the text dtype even when nothing is ranked
+    summary["top_features"] = pd.Series(
+        [joined.get(code, "") for code in summary[schema.SEGMENT]], index=summary.index, dtype="str"
+    )
     summary[schema.SEGMENT_NAME] = summary[schema.SEGMENT].map(segment_names).astype("str")
     return summary[list(SUMMARY_COLUMNS)]
 
