@@ -143,4 +143,4 @@ class DataReport:
 
     def _repr_html_(self) -> str:
         caption = f"{self.rows_dropped:,} rows dropped, {self.rows_changed:,} changed"
-        return self.to_frame().to_html(index=False, caption=caption)
+        return f"<p>DataReport: {caption}</p>" + self.to_frame().to_html(index=False)

@@ -55,7 +55,8 @@ class Coverage:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return self.table.to_html(caption=f"{self.n_customers:,} customers, {self.mode} mode")
+        caption = f"Coverage of {self.n_customers:,} customers ({self.mode} mode)"
+        return f"<p>{caption}</p>" + self.table.to_html()
 
 
 def coverage_from_masks(
