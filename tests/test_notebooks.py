@@ -1,0 +1,151 @@
+"""The notebooks run from scratch without an error and do what their text says.
+
+Each notebook is executed in a fresh ``python3`` kernel with the notebooks folder as its
+working directory, MLflow pointed at a store in ``tmp_path`` and ``TMPDIR`` there too, so
+the files a notebook writes (labels, SQLite table) can be checked afterwards.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+pytestmark = pytest.mark.slow
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+#: Seconds one cell may run (the whole notebooks take about a minute each).
+CELL_TIMEOUT = 300
+
+
+def _run(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cells: int | None = None):
+    """Execute the notebook at ``path`` (its first ``cells`` cells only, if given)."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    notebook = nbformat.read(path, as_version=4)
+    if cells is not None:
+        notebook.cells = notebook.cells[:cells]
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    return notebook
+
+
+def _text(notebook) -> str:
+    """Everything the code cells printed or showed as text."""
+    parts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                parts.append(output.text)
+            elif output.output_type in ("execute_result", "display_data"):
+                parts.append(output.get("data", {}).get("text/plain", ""))
+    return "\n".join(parts)
+
+
+def _images(notebook) -> int:
+    return sum(
+        "image/png" in output.get("data", {})
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+    )
+
+
+def _scratch(tmp_path: Path, prefix: str) -> Path:
+    folders = sorted(tmp_path.glob(f"{prefix}*"))
+    assert len(folders) == 1, f"expected one {prefix}* scratch folder in {tmp_path}: {folders}"
+    return folders[0]
+
+
+def test_quickstart_runs_end_to_end(tmp_path, monkeypatch):
+    before = sorted(p.name for p in NOTEBOOKS.iterdir())
+    notebook = _run(NOTEBOOKS / "01_quickstart.ipynb", tmp_path, monkeypatch)
+    text = _text(notebook)
+
+    # nothing was written beside the notebooks
+    assert sorted(p.name for p in NOTEBOOKS.iterdir()) == before
+    # the rules recover every planted situation: the crosstab is diagonal
+    assert "10,000 customers" in text
+    # the gate refusal was caught and printed, then the other version was promoted
+    assert "refused: 1 quality gate(s) failed" in text
+    assert "min_silhouette" in text
+    assert "champion -> version 1" in text
+    # the plots were drawn: sizes, heatmap, k selection, map, migration
+    assert _images(notebook) >= 5
+
+    from metaseg.tracking import compare, load_champion
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    runs = compare("metaseg-quickstart", tracking_uri=uri)
+    assert len(runs) == 2
+    assert set(runs["segment.churned.algorithm"]) == {"kmeans", "hdbscan"}
+    champion = load_champion("shop-quickstart", tracking_uri=uri)
+    assert champion.version == "1"
+
+    work = _scratch(tmp_path, "metaseg-quickstart-")
+    labels = pd.read_parquet(work / "labels.parquet")
+    assert f"exported {len(labels):,} labels of model shop-quickstart version 1" in text
+    assert len(labels) == 10_000
+    assert labels["customer_id"].is_unique
+    assert set(labels["model_version"]) == {"1"}
+    assert set(labels["run_id"]) == {champion.run_id}
+    with sqlite3.connect(work / "crm.db") as connection:
+        rows = connection.execute("SELECT COUNT(*) FROM segment_labels").fetchone()[0]
+    assert rows == len(labels)
+
+
+def test_online_retail_runs_end_to_end(shared_data, tmp_path, monkeypatch):
+    assert (shared_data / "online_retail_ii" / "online_retail_ii.parquet").is_file()
+    notebook = _run(NOTEBOOKS / "02_online_retail.ipynb", tmp_path, monkeypatch)
+    text = _text(notebook)
+
+    # the data report is shown, the shipped config is refused, the second fit promoted
+    assert "null or empty customer_id" in text
+    assert "version 1 to alias 'champion' refused" in text
+    assert "rhythm and basket: version 2 is the champion" in text
+    assert _images(notebook) >= 4
+
+    from metaseg.rules import parse_rules
+
+    rfm = parse_rules("rfm")
+
+    work = _scratch(tmp_path, "metaseg-online-retail-")
+    labels = pd.read_parquet(work / "online_retail_labels.parquet")
+    assert f"exported {len(labels):,} labels of online-retail version 2" in text
+    assert labels["customer_id"].is_unique
+    assert set(labels["model_version"]) == {"2"}
+    assert set(labels["base_segment"]) <= {*rfm.segment_names, rfm.catch_all}
+    # the promoted fit has no machine-learned sub-segment under the default gate of 50
+    sizes = labels.groupby(["base_segment", "sub_segment"]).size()
+    per_base = sizes.groupby(level="base_segment")
+    split = sizes[per_base.transform("size") > 1]
+    assert len(split) > 0
+    assert split.min() >= 50
+
+
+def test_online_retail_says_where_the_data_should_be(tmp_path, monkeypatch):
+    """Without ../shared/data the notebook stops in its first code cell with a clear message."""
+    repo = tmp_path / "repo"
+    (repo / "configs").mkdir(parents=True)
+    (repo / "notebooks").mkdir()
+    (repo / "configs" / "online_retail.yaml").write_text("name: online-retail\n")
+    copy = repo / "notebooks" / "02_online_retail.ipynb"
+    shutil.copy(NOTEBOOKS / "02_online_retail.ipynb", copy)
+    with pytest.raises(nbclient.exceptions.CellExecutionError) as caught:
+        _run(copy, tmp_path, monkeypatch, cells=2)
+    message = str(caught.value)
+    assert "UCI Online Retail II was not found" in message
+    assert str(repo.parent / "shared" / "data" / "online_retail_ii") in message
