@@ -38,7 +38,16 @@ def load_yaml(source: str | Path, *, what: str = "configuration") -> Any:
         path = Path(source)
         if not path.is_file():
             raise ConfigError(f"{what} file {str(path)!r} does not exist; check the path.")
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"{what} file {str(path)!r} is not UTF-8 text (byte {exc.start}); save it as UTF-8."
+            ) from None
+        except OSError as exc:
+            raise ConfigError(
+                f"{what} file {str(path)!r} cannot be read: {exc.strerror}."
+            ) from None
     else:
         text = str(source)
     where = str(path) if path is not None else "<text>"

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from metaseg._yaml import config_error_from_pydantic, load_yaml
 from metaseg.exceptions import ConfigError
 from metaseg.segmentation_spec import SegmentationSpec
+from metaseg.tracking.gates import QualityGates
 
 
 class _Section(BaseModel):
@@ -73,8 +74,8 @@ class TrackingSection(_Section):
 
 
 class ExportTarget(_Section):
-    """One export target, chosen by URI (file path, ``sqlite:///``, ``postgresql://``,
-    ``https://`` webhook)."""
+    """One export target of ``metaseg score``, chosen by URI (file path, ``sqlite:///``,
+    ``postgresql://``, ``https://`` webhook)."""
 
     to: str
     batch_size: int = Field(default=100, ge=1)
@@ -97,7 +98,8 @@ class MetasegConfig(_Section):
     facts: FactsSection = Field(default_factory=FactsSection)
     segmentation: SegmentationSpec = Field(default_factory=SegmentationSpec)
     tracking: TrackingSection = Field(default_factory=TrackingSection)
-    gates: dict[str, float | None] = Field(default_factory=dict)
+    #: Quality gates checked by ``metaseg promote --config`` and the demo (None: gate off).
+    gates: QualityGates = Field(default_factory=QualityGates)
     export: list[ExportTarget] = Field(default_factory=list)
 
     @field_validator("name")

@@ -52,7 +52,9 @@ class TrackingError(MetasegError):
 
 
 class ModelNotFoundError(TrackingError):
-    """A registered model, or the alias asked for, does not exist."""
+    """A registered model, or the alias asked for, does not exist (exit code 2)."""
+
+    exit_code = 2
 
 
 class MetasegWarning(UserWarning):

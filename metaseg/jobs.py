@@ -106,7 +106,13 @@ def build_facts(inputs: Inputs, config: MetasegConfig, *, as_of: Any = None) -> 
     from metaseg.facts import compute_facts
 
     as_of = as_of if as_of is not None else config.as_of
-    return compute_facts(inputs.events, inputs.customers, as_of=as_of, windows=config.facts.windows)
+    return compute_facts(
+        inputs.events,
+        inputs.customers,
+        as_of=as_of,
+        windows=config.facts.windows,
+        report=inputs.report,
+    )
 
 
 def rules_source(config: MetasegConfig) -> Any:

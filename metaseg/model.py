@@ -111,7 +111,7 @@ class MetaSegmenter(BaseEstimator):
         Bootstrap refits per base segment for ``stability_`` (0 disables it).
     stability_sample_size : int, default=2_000
         Customers drawn per bootstrap refit.
-    metrics_sample_size : int, default=10_000
+    metrics_sample_size : int, default=4_000
         Customers used for the silhouette of each base segment.
     names : dict of str to str, optional
         User names of sub-segments keyed by segment code (``{"dormant/0": "Whales"}``).
@@ -174,7 +174,7 @@ class MetaSegmenter(BaseEstimator):
         max_fit_rows: int = 50_000,
         n_bootstrap: int = 3,
         stability_sample_size: int = 2_000,
-        metrics_sample_size: int = 10_000,
+        metrics_sample_size: int = 4_000,
         names: dict[str, str] | None = None,
         random_state: int | None = 0,
     ) -> None:
@@ -197,7 +197,13 @@ class MetaSegmenter(BaseEstimator):
         return cls(**{name: getattr(resolved, name) for name in cls._get_param_names()})
 
     def _resolve_spec(self) -> SegmentationSpec:
-        params = {k: v for k, v in self.get_params(deep=False).items() if v is not None}
+        # None means "use the default" for the containers, but random_state=None is a choice
+        optional = ("default", "segments", "names")
+        params = {
+            k: v
+            for k, v in self.get_params(deep=False).items()
+            if v is not None or k not in optional
+        }
         if isinstance(params.get("default"), SubSegmentSpec):
             params["default"] = params["default"].model_dump()
         if "segments" in params:
@@ -246,7 +252,7 @@ class MetaSegmenter(BaseEstimator):
                 "rules: MetaSegmenter needs one base segment per customer, but the rules use "
                 "mode: tags. Remove 'mode: tags' (first matching segment wins)."
             )
-        _check_segment_names(spec, rules.segments_)
+        check_feature_columns(spec, facts, rules.segments_)
         base = rules.predict(facts, as_of=as_of)
         base_values = np.asarray(base.astype(str))
         rng = np.random.default_rng(spec.random_state)
@@ -266,7 +272,7 @@ class MetaSegmenter(BaseEstimator):
             fit_rows[name] = min(len(rows), spec.max_fit_rows) if seg.split else 0
             if seg.split:
                 raw = np.asarray(seg.clusterer.predict(X), dtype=np.int64)
-                seg.relabel = _size_order(raw)
+                seg.relabel = _size_order(raw, getattr(seg.clusterer, "n_clusters_", 0))
                 sub[rows] = apply_relabel(raw, seg.relabel)
                 matrices[name] = X
             fitted[name] = seg
@@ -472,23 +478,35 @@ def _fit_segment(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ClusteringWarning)
         clusterer.fit(fit_X)
+    for w in caught:
+        # name the segment in the clusterer's own warnings; pass the others on as they are
+        message = f"segment {name!r}: {w.message}"
+        warnings.warn(message, w.category, stacklevel=4)
     reason = getattr(clusterer, "fallback_reason_", None)
     if reason is not None:
         seg.reason = reason
         seg.featurizer = featurizer
-        for w in caught:
-            warnings.warn(f"segment {name!r}: {w.message}", ClusteringWarning, stacklevel=4)
         return seg, None
     seg.featurizer = featurizer
     seg.clusterer = clusterer
     return seg, X
 
 
-def _size_order(raw: np.ndarray) -> dict[int, int]:
-    """Canonical numbering on the whole base segment: largest first, noise stays -1."""
+def _size_order(raw: np.ndarray, n_clusters: int) -> dict[int, int]:
+    """Canonical numbering on the whole base segment: largest first, noise stays -1.
+
+    Clusters that no fit customer landed in get the numbers after the others, so a new
+    customer assigned to one of them never collides with a real sub-segment.
+    """
     from metaseg.cluster.canonical import canonical_mapping
 
-    return {int(k): int(v) for k, v in canonical_mapping(raw).items()}
+    mapping = {int(k): int(v) for k, v in canonical_mapping(raw).items()}
+    following = max(mapping.values(), default=-1) + 1
+    for cluster in range(int(n_clusters)):
+        if cluster not in mapping:
+            mapping[cluster] = following
+            following += 1
+    return mapping
 
 
 def _feature_columns(rules: Any, fitted: dict[str, FittedSegment]) -> list[str]:

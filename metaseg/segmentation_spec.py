@@ -22,7 +22,15 @@ Algorithm = Literal["kmeans", "hdbscan", "none"]
 
 #: Parameters each algorithm accepts in ``params`` (the estimators' own names).
 ALGORITHM_PARAMS: dict[str, tuple[str, ...]] = {
-    "kmeans": ("k_min", "k_max", "criterion", "sample_size", "minibatch_threshold", "n_init"),
+    "kmeans": (
+        "k_min",
+        "k_max",
+        "criterion",
+        "sample_size",
+        "silhouette_size",
+        "minibatch_threshold",
+        "n_init",
+    ),
     "hdbscan": (
         "min_cluster_size",
         "min_samples",
@@ -106,7 +114,7 @@ class SegmentationSpec(BaseModel):
     stability_sample_size : int
         Customers per bootstrap refit (default 2,000).
     metrics_sample_size : int
-        Rows used for silhouette (quadratic) per base segment (default 10,000).
+        Rows used for silhouette (quadratic) per base segment (default 4,000).
     names : dict of str to str
         User names for sub-segments keyed by segment code, e.g. ``{"dormant/0": "Whales"}``.
     random_state : int, optional
@@ -122,7 +130,7 @@ class SegmentationSpec(BaseModel):
     max_fit_rows: int = Field(default=50_000, ge=100)
     n_bootstrap: int = Field(default=3, ge=0, le=100)
     stability_sample_size: int = Field(default=2_000, ge=50)
-    metrics_sample_size: int = Field(default=10_000, ge=50)
+    metrics_sample_size: int = Field(default=4_000, ge=50)
     names: dict[str, str] = Field(default_factory=dict)
     random_state: int | None = 0
 

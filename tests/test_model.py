@@ -289,3 +289,13 @@ def test_unseen_categories_at_predict_are_counted_not_fatal(shop):
         labels = model.predict(changed)
     assert len(labels) == len(facts)
     assert labels[schema.SUB_SEGMENT].ge(0).all()
+
+
+def test_random_state_none_is_kept_and_typos_are_caught_in_small_segments(shop):
+    facts, _ = shop
+    model = MetaSegmenter(random_state=None, n_bootstrap=0, default={"algorithm": "none"})
+    assert model.fit(facts).spec_.random_state is None
+    # "other" is empty here, yet its misspelled feature is still reported
+    typo = {"other": {"features": {"features": ["frequncy"]}}}
+    with pytest.raises(ConfigError, match="frequncy"):
+        MetaSegmenter(n_bootstrap=0, segments=typo).fit(facts)

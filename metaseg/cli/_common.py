@@ -20,9 +20,11 @@ def add_data_arguments(p: argparse.ArgumentParser) -> None:
 
 def load_job_config(args: argparse.Namespace) -> Any:
     """Load and validate ``--config`` (exit code 2 on mistakes)."""
+    from pathlib import Path
+
     from metaseg.config import load_config
 
-    return load_config(args.config)
+    return load_config(Path(args.config))
 
 
 @contextmanager

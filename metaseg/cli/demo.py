@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     promotion = promote(
         args.name,
         run_info.registered_version,
-        gates=config.gates or None,
+        gates=config.gates,
         tracking_uri=run_info.tracking_uri,
     )
     champion = load_champion(args.name, tracking_uri=run_info.tracking_uri)

@@ -101,7 +101,7 @@ def keep_identities(
     args: argparse.Namespace, model: Any, name: str, uri: str | None, facts: pd.DataFrame
 ) -> Any:
     """Give sub-segments that match the current champion's the champion's ids and names."""
-    from metaseg.exceptions import ModelNotFoundError
+    from metaseg.exceptions import MetasegError, ModelNotFoundError
     from metaseg.over_time import apply_identities, match_identities
     from metaseg.tracking import load_champion
 
@@ -110,7 +110,13 @@ def keep_identities(
     except ModelNotFoundError:
         say(args, f"no champion of {name!r} yet: sub-segment ids start fresh")
         return model
-    match = match_identities(champion.model, model, facts)
+    try:
+        match = match_identities(champion.model, model, facts)
+    except MetasegError as exc:
+        # e.g. the champion reads a fact this config no longer computes: match on the
+        # customers both models labelled instead of re-scoring them with the champion
+        say(args, f"identities: cannot score with the champion ({exc}); matching on labels")
+        match = match_identities(champion.model, model)
     table = match.table
     say(
         args,

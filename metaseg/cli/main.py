@@ -14,6 +14,7 @@ import argparse
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 from metaseg import __version__
@@ -82,12 +83,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except MetasegError as exc:
         if args.debug:
-            raise
+            traceback.print_exc()
         print(f"metaseg {args.verb}: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"metaseg {args.verb}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # an unexpected failure: one line, the traceback on --debug
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"metaseg {args.verb}: unexpected error: {type(exc).__name__}: {exc} "
+            "(run again with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

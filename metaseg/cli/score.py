@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 from metaseg.cli._common import add_data_arguments, say, step
 
@@ -25,7 +27,11 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
     )
     p.add_argument("--config", help="YAML config for the data section (default: synthetic shop)")
     add_data_arguments(p)
-    p.add_argument("--out", required=True, help="labels file to write (.parquet or .csv)")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="labels file to write (.parquet or .csv); the config's export targets follow",
+    )
     p.add_argument("--tracking-uri", dest="tracking_uri", help="MLflow tracking URI")
     p.set_defaults(run=run)
 
@@ -56,11 +62,17 @@ def run(args: argparse.Namespace) -> int:
     """Score and write the labels atomically."""
     from metaseg import jobs
     from metaseg.config import load_config
+    from metaseg.exceptions import ConfigError
     from metaseg.export import export_labels
     from metaseg.tracking import load_champion
 
     name, alias = parse_model_uri(args.model)
-    config = load_config(args.config) if args.config else load_config({})
+    if not args.config and not args.events:
+        raise ConfigError(
+            "score needs the customers to label: pass --events FILE (and --customers FILE), "
+            "or --config CONFIG whose data section names them."
+        )
+    config = load_config(Path(args.config)) if args.config else load_config({})
     loaded = load_champion(name, alias=alias, tracking_uri=args.tracking_uri)
     say(args, f"model: {loaded.name} version {loaded.version} ({alias}), run {loaded.run_id}")
     with step(args, "reading data"):
@@ -69,10 +81,17 @@ def run(args: argparse.Namespace) -> int:
         )
     with step(args, "computing facts"):
         facts = jobs.build_facts(inputs, config, as_of=args.as_of)
+    if inputs.report.rows_dropped or inputs.report.rows_changed:
+        print(inputs.report, file=sys.stderr)
     with step(args, "scoring"):
         labels = loaded.predict(facts)
-    result = export_labels(labels, args.out)
+    export_labels(labels, args.out).raise_for_failures()
     print(f"scored {len(labels):,} customers -> {args.out}")
     print(labels["segment"].value_counts().sort_index().to_string())
-    result.raise_for_failures()
+    for target in config.export:
+        result = export_labels(
+            labels, target.to, batch_size=target.batch_size, secret_env=target.secret_env
+        )
+        print(result)
+        result.raise_for_failures()
     return 0

@@ -61,6 +61,9 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
         How k is chosen.
     sample_size : int, default=10_000
         Most rows used to evaluate the candidates; must exceed ``k_max``.
+    silhouette_size : int, default=4_000
+        Most rows of that sample used for the silhouette, which is quadratic in the rows
+        (Calinski-Harabasz and Davies-Bouldin use the whole sample).
     minibatch_threshold : int, default=100_000
         Above this many rows the final fit uses ``MiniBatchKMeans``.
     n_init : "auto" or int, default="auto"
@@ -122,6 +125,7 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
         k_max: int = 8,
         criterion: str = "silhouette",
         sample_size: int = 10_000,
+        silhouette_size: int = 4_000,
         minibatch_threshold: int = 100_000,
         n_init: str | int = "auto",
         random_state: Any = None,
@@ -130,6 +134,7 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
         self.k_max = k_max
         self.criterion = criterion
         self.sample_size = sample_size
+        self.silhouette_size = silhouette_size
         self.minibatch_threshold = minibatch_threshold
         self.n_init = n_init
         self.random_state = random_state
@@ -154,6 +159,13 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
             minimum=k_max + 1,
             hint=f"Every candidate k up to k_max={k_max} must be scorable on the sample.",
         )
+        silhouette_size = check_int(
+            owner,
+            "silhouette_size",
+            self.silhouette_size,
+            minimum=k_max + 1,
+            hint="The silhouette needs more rows than clusters (it is quadratic: keep it small).",
+        )
         threshold = check_int(
             owner, "minibatch_threshold", self.minibatch_threshold, minimum=1, hint=""
         )
@@ -163,6 +175,7 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
             "k_min": k_min,
             "k_max": k_max,
             "sample_size": sample_size,
+            "silhouette_size": silhouette_size,
             "minibatch_threshold": threshold,
         }
 
@@ -221,10 +234,12 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
 
         fits: dict[int, Any] = {}
         records = []
+        # the same silhouette rows for every k, drawn apart from the k-means seed
+        silhouette_rows = sample_rows(X_sample.shape[0], params["silhouette_size"], seed)
         for k in range(params["k_min"], k_max + 1):
             model = self._kmeans(k, seed, minibatch=False).fit(X_sample)
             fits[k] = model
-            indices = validity_indices(X_sample, model.labels_)
+            indices = validity_indices(X_sample, model.labels_, silhouette_rows=silhouette_rows)
             records.append({"k": k, **indices, "inertia": float(model.inertia_)})
         scores = pd.DataFrame.from_records(records).set_index("k")
         # Every k here is below the number of distinct rows, so each k-means run has

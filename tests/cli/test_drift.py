@@ -115,8 +115,8 @@ def test_fail_on_warning_sets_the_exit_code(champion, capsys):
     assert "warning:" in printed
 
 
-def test_unknown_model_is_a_tracking_error(champion, capsys):
+def test_unknown_model_is_a_usage_error(champion, capsys):
     uri, config, _ = champion
     code = main(["drift", "--model", "models:/nope@champion", "--tracking-uri", uri, "--quiet"])
-    assert code == 6
+    assert code == 2
     assert "nope" in capsys.readouterr().err

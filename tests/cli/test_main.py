@@ -39,13 +39,6 @@ def test_config_error_is_one_line_with_exit_code_2(tmp_path, capsys):
     assert "Traceback" not in err
 
 
-def test_debug_shows_the_traceback(tmp_path):
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("segmentation: {default: {algorithm: dbscan}}\n", encoding="utf-8")
-    with pytest.raises(Exception, match="algorithm"):
-        main(["validate", "--config", str(bad), "--debug"])
-
-
 def test_data_error_exits_with_code_3(tmp_path, capsys):
     events = pd.DataFrame(
         {
@@ -89,3 +82,34 @@ def test_validate_names_a_feature_that_is_not_a_fact(tmp_path, capsys):
     assert main(["validate", "--config", str(cfg)]) == 2
     err = capsys.readouterr().err
     assert "frequncy" in err and "Did you mean 'frequency'" in err
+
+
+def test_debug_keeps_the_exit_code(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("segmentation: {default: {algorithm: dbscan}}\n", encoding="utf-8")
+    assert main(["validate", "--config", str(bad), "--debug"]) == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_a_config_that_is_not_utf8_is_a_config_error(tmp_path, capsys):
+    bad = tmp_path / "latin1.yaml"
+    bad.write_bytes("name: caf\xe9\n".encode("latin-1"))
+    assert main(["validate", "--config", str(bad)]) == 2
+    assert "UTF-8" in capsys.readouterr().err
+
+
+def test_score_without_data_refuses_instead_of_inventing_customers(capsys):
+    assert main(["score", "--model", "models:/shop@champion", "--out", "x.parquet"]) == 2
+    assert "--events" in capsys.readouterr().err
+
+
+def test_promote_gate_overrides_parse_numbers_and_none():
+    from metaseg.cli.promote import parse_gates
+    from metaseg.exceptions import ConfigError
+
+    assert parse_gates(["max_noise_share=0.3", "min_silhouette=none"]) == {
+        "max_noise_share": 0.3,
+        "min_silhouette": None,
+    }
+    with pytest.raises(ConfigError, match="not a number"):
+        parse_gates(["max_noise_share=high"])
