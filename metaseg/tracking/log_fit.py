@@ -25,6 +25,7 @@ from metaseg import schema
 from metaseg.data.report import DataReport
 from metaseg.exceptions import ConfigError, DataError, TrackingError
 from metaseg.tracking import names
+from metaseg.tracking.dataset import facts_dataset
 from metaseg.tracking.local import (
     config_document,
     new_output_dir,
@@ -247,7 +248,7 @@ def _log(
     from metaseg.tracking.registry import register_version
 
     experiment_id = _experiment_id(client, uri, experiment)
-    dataset = mlflow.data.from_pandas(facts, name="facts")
+    dataset = facts_dataset(facts, input_signature(column_kinds(facts, list(facts.columns))).inputs)
     run_tags = {str(k): str(v) for k, v in (extra_tags or {}).items()}
     run_tags.update(_provenance_tags(model, dataset.digest, events_digest, folder))
     nested = mlflow.active_run() is not None
