@@ -70,6 +70,17 @@ def fit_and_log(args: argparse.Namespace, config: MetasegConfig) -> FitOutcome:
     with step(args, "computing facts"):
         facts = jobs.build_facts(inputs, config, as_of=getattr(args, "as_of", None))
     say(args, f"facts: {len(facts):,} customers as of {facts.attrs.get('as_of')}")
+    tracking = config.tracking
+    register = getattr(args, "register", None) or tracking.register_name
+    uri = getattr(args, "tracking_uri", None) or tracking.tracking_uri
+    champion = find_champion(args, register, uri) if register else None
+    names = config.segmentation.names
+    if champion is not None and names:
+        # with a champion, names are keyed by the stable codes of the exported labels:
+        # they are applied once the new sub-segments have their stable ids
+        config = config.model_copy(
+            update={"segmentation": config.segmentation.model_copy(update={"names": {}})}
+        )
     with step(args, "sub-segmenting") as bar:
 
         def advance(name: str) -> None:
@@ -77,11 +88,8 @@ def fit_and_log(args: argparse.Namespace, config: MetasegConfig) -> FitOutcome:
             bar.update(1)
 
         model = jobs.fit_model(config, facts, progress=advance)
-    tracking = config.tracking
-    register = getattr(args, "register", None) or tracking.register_name
-    uri = getattr(args, "tracking_uri", None) or tracking.tracking_uri
-    if register:
-        model = keep_identities(args, model, register, uri, facts)
+    if champion is not None:
+        model = keep_identities(args, model, champion, facts, names)
     run = log_fit(
         model,
         facts,
@@ -97,19 +105,35 @@ def fit_and_log(args: argparse.Namespace, config: MetasegConfig) -> FitOutcome:
     return FitOutcome(inputs, facts, model, run)
 
 
-def keep_identities(
-    args: argparse.Namespace, model: Any, name: str, uri: str | None, facts: pd.DataFrame
-) -> Any:
-    """Give sub-segments that match the current champion's the champion's ids and names."""
-    from metaseg.exceptions import MetasegError, ModelNotFoundError
-    from metaseg.over_time import apply_identities, match_identities
+def find_champion(args: argparse.Namespace, name: str, uri: str | None) -> Any:
+    """The current champion of ``name``, or None when there is none yet."""
+    from metaseg.exceptions import ModelNotFoundError
     from metaseg.tracking import load_champion
 
     try:
-        champion = load_champion(name, tracking_uri=uri)
+        return load_champion(name, tracking_uri=uri)
     except ModelNotFoundError:
         say(args, f"no champion of {name!r} yet: sub-segment ids start fresh")
-        return model
+        return None
+
+
+def keep_identities(
+    args: argparse.Namespace,
+    model: Any,
+    champion: Any,
+    facts: pd.DataFrame,
+    names: dict[str, str],
+) -> Any:
+    """Give sub-segments that match the champion's its ids and names, then the user's names.
+
+    ``names`` are keyed by stable codes (those of the exported labels).
+    """
+    from dataclasses import replace
+
+    from metaseg._messages import preview
+    from metaseg.exceptions import ConfigError, MetasegError
+    from metaseg.over_time import apply_identities, match_identities
+
     try:
         match = match_identities(champion.model, model, facts)
     except MetasegError as exc:
@@ -120,8 +144,17 @@ def keep_identities(
     table = match.table
     say(
         args,
-        f"identities against {name} version {champion.version}: "
+        f"identities against {champion.name} version {champion.version}: "
         f"{int((table['status'] == 'matched').sum())} kept, {len(match.new)} new, "
         f"{len(match.vanished)} vanished",
     )
-    return apply_identities(model, match)
+    model = apply_identities(model, replace(match, names={**match.names, **names}))
+    codes = set(model.summary_["segment"])
+    unknown = sorted(code for code in names if code not in codes)
+    if unknown:
+        raise ConfigError(
+            f"segmentation.names: no sub-segment has the code(s) {preview(unknown)} after "
+            f"matching with {champion.name} version {champion.version}; the codes are "
+            f"{preview(sorted(codes), limit=40)}."
+        )
+    return model

@@ -125,6 +125,23 @@ def test_refit_keeps_the_champion_ids_and_logs_the_matching(fitted, capsys):
     assert (matched["stable_sub_segment"] == matched["previous_sub_segment"]).all()
 
 
+def test_names_after_a_champion_are_keyed_by_stable_codes(fitted, capsys):
+    document = yaml.safe_load(fitted["config"].read_text(encoding="utf-8"))
+    document["segmentation"]["names"] = {"active/0": "Best baskets"}
+    named = fitted["root"] / "named.yaml"
+    named.write_text(yaml.safe_dump(document), encoding="utf-8")
+    capsys.readouterr()
+    args = ["fit", "--config", str(named), "--register", "cli-shop", "--quiet"]
+    assert main(args + ["--tracking-uri", fitted["uri"], "--experiment", "cli"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.strip().startswith("active/0") and "Best baskets" in line for line in lines)
+
+    document["segmentation"]["names"] = {"active/9": "Nobody"}
+    named.write_text(yaml.safe_dump(document), encoding="utf-8")
+    assert main(args + ["--tracking-uri", fitted["uri"], "--experiment", "cli"]) == 2
+    assert "active/9" in capsys.readouterr().err
+
+
 def test_score_refuses_a_malformed_model_uri(fitted, capsys):
     code = main(["score", "--model", "models:/", "--out", "x.parquet"])
     assert code == 2
