@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
@@ -37,6 +38,11 @@ def run(args: argparse.Namespace) -> int:
     from metaseg.export import export_labels, replay_dead_letters
 
     if args.replay:
+        if not Path(args.replay).is_file():
+            raise ConfigError(
+                f"--replay {args.replay!r}: no such dead-letter file; failed webhook batches are "
+                "written to the path printed by the export that failed."
+            )
         result = replay_dead_letters(args.replay, secret_env=args.secret_env)
         print(result)
         return 0 if result.ok else 5

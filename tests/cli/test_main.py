@@ -113,3 +113,8 @@ def test_promote_gate_overrides_parse_numbers_and_none():
     }
     with pytest.raises(ConfigError, match="not a number"):
         parse_gates(["max_noise_share=high"])
+
+
+def test_replaying_a_missing_dead_letter_file_is_a_usage_error(tmp_path, capsys):
+    assert main(["export", "--replay", str(tmp_path / "nope.jsonl")]) == 2
+    assert "no such dead-letter file" in capsys.readouterr().err
