@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from metaseg.cli._common import step
+
 
 def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
     """Register the ``export`` verb."""
@@ -49,13 +51,15 @@ def run(args: argparse.Namespace) -> int:
     if not args.labels or not args.to:
         raise ConfigError("export needs --labels FILE and --to TARGET (or --replay DEAD_LETTER).")
     labels = read_labels(args.labels)
-    result = export_labels(
-        labels,
-        args.to,
-        dry_run=args.dry_run,
-        batch_size=args.batch_size,
-        secret_env=args.secret_env,
-    )
+    with step(args, "exporting", total=len(labels)) as bar:
+        result = export_labels(
+            labels,
+            args.to,
+            dry_run=args.dry_run,
+            batch_size=args.batch_size,
+            secret_env=args.secret_env,
+            progress=bar.update,
+        )
     print(result)
     result.raise_for_failures()
     return 0

@@ -78,6 +78,7 @@ def _deliver(
     client: WebhookClient,
     records: list[dict[str, object]],
     batch_size: int,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[list[BatchOutcome], list[DeadLetter], set[str]]:
     """Send records in batches; return outcomes, dead letters and keys of failed records."""
     deadline = client.clock() + client.policy.time_budget
@@ -103,6 +104,8 @@ def _deliver(
                     failed_at=now_iso(),
                 )
             )
+        if progress is not None:
+            progress(len(batch))
     return outcomes, letters, failed_keys
 
 
@@ -125,6 +128,7 @@ def export_labels(
     random_state: int | None = None,
     sleep: Callable[[float], None] | None = None,
     clock: Callable[[], float] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ExportResult:
     """Export a labels table to a file, a SQL table or a webhook, with a diff first.
 
@@ -169,6 +173,9 @@ def export_labels(
         Seed of the retry jitter.
     sleep, clock : callable, optional
         Replacements for ``time.sleep`` and ``time.monotonic`` (tests).
+    progress : callable, optional
+        Called with the number of records of each webhook batch once it is settled
+        (delivered or dead-lettered), for progress bars.
 
     Returns
     -------
@@ -230,7 +237,9 @@ def export_labels(
         return ExportResult(target.display, target.kind, diff, delivered=len(frame))
 
     assert client is not None and state is not None
-    result = _export_webhook(client, frame, diff, state, batch_size, changes_only, dead_letter)
+    result = _export_webhook(
+        client, frame, diff, state, batch_size, changes_only, dead_letter, progress
+    )
     if result.failed:
         warnings.warn(
             f"{result.failed:,} label(s) in {result.batches_failed} batch(es) could not be "
@@ -250,6 +259,7 @@ def _export_webhook(
     batch_size: int,
     changes_only: bool,
     dead_letter: str | os.PathLike[str] | None,
+    progress: Callable[[int], None] | None = None,
 ) -> ExportResult:
     target = client.target
     records = label_records(frame)
@@ -257,7 +267,7 @@ def _export_webhook(
         changed = diff.changes[diff.changes["change"].isin(_SENT_CHANGES)]
         wanted = set(changed[MODEL_NAME].astype(str) + "\x1f" + changed[CUSTOMER_ID].astype(str))
         records = [r for r in records if _record_key(r) in wanted]
-    outcomes, letters, failed_keys = _deliver(client, records, batch_size)
+    outcomes, letters, failed_keys = _deliver(client, records, batch_size, progress)
     letter_path = Path(dead_letter) if dead_letter else default_dead_letter_path(state, target.url)
     try:
         add_dead_letters(letter_path, letters)
