@@ -153,6 +153,14 @@ class MetaSegmenter(BaseEstimator):
     identity_max_ids_ : dict, optional
         Highest sub-segment id ever used per base segment (ids are never reused).
 
+    Notes
+    -----
+    scikit-learn's ``parametrize_with_checks`` does not apply: the input is a facts table
+    whose named columns (``customer_id``, the facts the rules and features read) carry the
+    meaning, while those checks feed unnamed numeric arrays. The contract they check
+    (``__init__`` only stores, ``clone``, ``get_params``/``set_params``, ``NotFittedError``)
+    is tested directly; the clusterers inside pass ``parametrize_with_checks``.
+
     Examples
     --------
     >>> from metaseg.datasets import make_shop

@@ -299,3 +299,16 @@ def test_random_state_none_is_kept_and_typos_are_caught_in_small_segments(shop):
     typo = {"other": {"features": {"features": ["frequncy"]}}}
     with pytest.raises(ConfigError, match="frequncy"):
         MetaSegmenter(n_bootstrap=0, segments=typo).fit(facts)
+
+
+def test_scikit_learn_contract_clone_and_params(fitted):
+    from sklearn.base import clone
+
+    copy = clone(fitted)
+    assert copy.get_params() == fitted.get_params()
+    assert not hasattr(copy, "segments_")
+    copy.set_params(min_segment_size=500)
+    assert copy.min_segment_size == 500 and fitted.min_segment_size != 500
+    # __init__ stores the arguments untouched, even invalid ones; fit validates them
+    unchecked = MetaSegmenter(min_segment_size=-1)
+    assert unchecked.min_segment_size == -1
