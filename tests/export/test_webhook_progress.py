@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
+from metaseg.exceptions import ExportWarning
 from metaseg.export import export_labels
 
 
@@ -28,13 +30,14 @@ def test_progress_sees_every_batch_even_when_delivery_fails(tmp_path, monkeypatc
     monkeypatch.setenv("METASEG_WEBHOOK_SECRET", "s")
     seen: list[int] = []
     # nothing listens on port 9: every batch fails fast and goes to the dead letters
-    result = export_labels(
-        _labels(250),
-        "http://127.0.0.1:9/hook",
-        batch_size=100,
-        max_attempts=1,
-        state_dir=tmp_path,
-        progress=seen.append,
-    )
+    with pytest.warns(ExportWarning, match="250 label"):
+        result = export_labels(
+            _labels(250),
+            "http://127.0.0.1:9/hook",
+            batch_size=100,
+            max_attempts=1,
+            state_dir=tmp_path,
+            progress=seen.append,
+        )
     assert seen == [100, 100, 50]
     assert result.failed == 250
