@@ -3,48 +3,25 @@
 from __future__ import annotations
 
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
 from metaseg import schema
-from metaseg._yaml import load_yaml
-from metaseg.datasets import make_shop
 from metaseg.display import segmentation_html, segmentation_text
 from metaseg.exceptions import ConfigError
-from metaseg.facts import compute_facts
 from metaseg.model import MetaSegmenter
 
-CONFIGS = Path(__file__).resolve().parents[1] / "configs"
-ODD_NAME = '<b>Big & bold</b> "spenders"'
+
+@pytest.fixture(scope="module")
+def model(shop_model):
+    """The shared shop model (tests/conftest.py)."""
+    return shop_model
 
 
 @pytest.fixture(scope="module")
-def facts():
-    customers, events, _ = make_shop(n_customers=3_000, seed=0)
-    return compute_facts(events, customers)
-
-
-@pytest.fixture(scope="module")
-def model(facts):
-    spec = load_yaml(CONFIGS / "shop.yaml")["segmentation"]
-    spec = spec | {"n_bootstrap": 1, "names": {"dormant/1": ODD_NAME}}
-    return MetaSegmenter.from_config(spec).fit(facts)
-
-
-@pytest.fixture(scope="module")
-def density_model(facts):
-    return MetaSegmenter(
-        default={"algorithm": "none"},
-        segments={
-            "active": {
-                "algorithm": "hdbscan",
-                "features": {"features": "basket"},
-                "params": {"min_cluster_size": 0.05, "noise_policy": "keep"},
-            }
-        },
-        n_bootstrap=0,
-    ).fit(facts)
+def odd_name(user_names):
+    """The user name of dormant/1, full of characters HTML would interpret."""
+    return user_names["dormant/1"]
 
 
 class _Table(HTMLParser):
@@ -73,7 +50,7 @@ class _Table(HTMLParser):
             self._cell.append(data)
 
 
-def test_text_lists_every_base_and_sub_segment_with_real_numbers(model):
+def test_text_lists_every_base_and_sub_segment_with_real_numbers(odd_name, model):
     text = segmentation_text(model)
     lines = text.splitlines()
     assert lines[0].startswith("MetaSegmenter, as of ")
@@ -93,7 +70,7 @@ def test_text_lists_every_base_and_sub_segment_with_real_numbers(model):
         assert line.startswith("  " + s.segment)
         assert line.endswith(s.segment_name)
         assert f"{s.size:,}" in line and f"{100 * s.share_of_base:.1f}%" in line
-    assert ODD_NAME in text
+    assert odd_name in text
 
 
 def test_text_is_a_fixed_width_table_in_priority_order(model):
@@ -114,7 +91,7 @@ def test_text_is_a_fixed_width_table_in_priority_order(model):
             current = first
 
 
-def test_html_escapes_names_and_has_one_row_per_segment(model):
+def test_html_escapes_names_and_has_one_row_per_segment(odd_name, model):
     page = segmentation_html(model)
     assert "&lt;b&gt;Big &amp; bold&lt;/b&gt; &quot;spenders&quot;" in page
     assert "<b>Big" not in page
@@ -130,7 +107,7 @@ def test_html_escapes_names_and_has_one_row_per_segment(model):
     assert dormant[4] == "kmeans" and dormant[5] == str(int(model.metrics_.loc["dormant", "k"]))
     assert dormant[6] == f"{model.metrics_.loc['dormant', 'silhouette']:.2f}"
     odd = cells["dormant/1"]
-    assert odd[9] == ODD_NAME  # unescaped back by the parser: the exact user name
+    assert odd[9] == odd_name  # unescaped back by the parser: the exact user name
     summary = model.summary_.set_index(schema.SEGMENT)
     assert odd[10] == summary.loc["dormant/1", "top_features"]
     assert odd[1] == f"{summary.loc['dormant/1', 'size']:,}"

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import matplotlib
 import numpy as np
 import pytest
 
 matplotlib.use("Agg")
-
-CONFIGS = Path(__file__).resolve().parents[2] / "configs"
-#: A user name with characters that HTML and matplotlib's math text would interpret.
-ODD_NAME = "VIP <big> & $ spenders $"
 
 
 @pytest.fixture(autouse=True)
@@ -26,41 +21,15 @@ def _close_figures():
 
 
 @pytest.fixture(scope="session")
-def shop_facts():
-    from metaseg.datasets import make_shop
-    from metaseg.facts import compute_facts
-
-    customers, events, _ = make_shop(n_customers=3_000, seed=0)
-    return compute_facts(events, customers)
+def model(shop_model):
+    """The shared shop model (tests/conftest.py), under the name the plot tests use."""
+    return shop_model
 
 
 @pytest.fixture(scope="session")
-def model(shop_facts):
-    """The shop config: k-means in every base segment, one user name, an empty catch-all."""
-    from metaseg._yaml import load_yaml
-    from metaseg.model import MetaSegmenter
-
-    spec = load_yaml(CONFIGS / "shop.yaml")["segmentation"]
-    spec = spec | {"n_bootstrap": 1, "names": {"active/0": ODD_NAME}}
-    return MetaSegmenter.from_config(spec).fit(shop_facts)
-
-
-@pytest.fixture(scope="session")
-def density_model(shop_facts):
-    """HDBSCAN with noise kept in 'active', every other base segment left whole, no bootstrap."""
-    from metaseg.model import MetaSegmenter
-
-    return MetaSegmenter(
-        default={"algorithm": "none"},
-        segments={
-            "active": {
-                "algorithm": "hdbscan",
-                "features": {"features": "basket"},
-                "params": {"min_cluster_size": 0.05, "noise_policy": "keep"},
-            }
-        },
-        n_bootstrap=0,
-    ).fit(shop_facts)
+def odd_name(user_names):
+    """The user name of active/0, full of math-text and HTML characters."""
+    return user_names["active/0"]
 
 
 @pytest.fixture

@@ -9,14 +9,14 @@ from metaseg import schema
 from metaseg.exceptions import ConfigError, DataError
 from metaseg.plots import plot_segment_map
 
-from .conftest import ODD_NAME
-
 
 def _points(ax) -> int:
     return sum(len(c.get_offsets()) for c in ax.collections)
 
 
-def test_pca_map_of_a_whole_segment_matches_the_labels(model, shop_facts, assert_rendered):
+def test_pca_map_of_a_whole_segment_matches_the_labels(
+    odd_name, model, shop_facts, assert_rendered
+):
     fig = plot_segment_map(model, shop_facts, "active")
     assert_rendered(fig)
     ax = fig.axes[0]
@@ -24,7 +24,7 @@ def test_pca_map_of_a_whole_segment_matches_the_labels(model, shop_facts, assert
     counts = labels.groupby(schema.SEGMENT_NAME).size()
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert sorted(legend) == sorted(f"{name} ({n:,})" for name, n in counts.items())
-    assert any(text.startswith(ODD_NAME) for text in legend)
+    assert any(text.startswith(odd_name) for text in legend)
     assert _points(ax) == len(labels)
     assert ax.get_title() == f"active: all {len(labels):,} customers, PCA map"
     assert ax.get_xlabel().startswith("PC1 (") and ax.get_ylabel().startswith("PC2 (")

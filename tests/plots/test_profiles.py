@@ -8,15 +8,15 @@ import pytest
 from metaseg.exceptions import ConfigError
 from metaseg.plots import plot_profile_heatmap
 
-from .conftest import ODD_NAME
-
 
 def _cell(profiles, code: str, feature: str, value: str) -> float:
     row = profiles[(profiles["segment"] == code) & (profiles["feature"] == feature)]
     return float(row[value].iloc[0]) if len(row) else float("nan")
 
 
-def test_all_base_segments_rows_named_and_cells_match_the_profiles(model, assert_rendered):
+def test_all_base_segments_rows_named_and_cells_match_the_profiles(
+    odd_name, model, assert_rendered
+):
     fig = plot_profile_heatmap(model)
     assert_rendered(fig)
     ax = fig.axes[0]
@@ -26,7 +26,7 @@ def test_all_base_segments_rows_named_and_cells_match_the_profiles(model, assert
         f"{n} ({c})" for c, n in zip(summary["segment"], summary["segment_name"], strict=True)
     }
     assert set(rows) == expected and len(rows) == len(expected)
-    assert f"{ODD_NAME} (active/0)" in rows
+    assert f"{odd_name} (active/0)" in rows
     # rows follow the rule priority of the base segments
     first_base = [r.rsplit("(", 1)[1].split("/")[0] for r in rows]
     priority = [b for b in model.metrics_.index if b in set(first_base)]

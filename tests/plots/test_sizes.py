@@ -13,8 +13,6 @@ from metaseg.exceptions import ConfigError
 from metaseg.model import MetaSegmenter
 from metaseg.plots import plot_segment_sizes
 
-from .conftest import ODD_NAME
-
 
 def _bar_widths_by_row(ax) -> dict[int, float]:
     widths: dict[int, float] = defaultdict(float)
@@ -24,7 +22,7 @@ def _bar_widths_by_row(ax) -> dict[int, float]:
     return widths
 
 
-def test_bars_legend_and_ticks_carry_the_real_segments(model, assert_rendered):
+def test_bars_legend_and_ticks_carry_the_real_segments(odd_name, model, assert_rendered):
     fig = plot_segment_sizes(model)
     assert_rendered(fig)
     ax = fig.axes[0]
@@ -44,13 +42,13 @@ def test_bars_legend_and_ticks_carry_the_real_segments(model, assert_rendered):
         index=False
     ):
         assert f"{code}  {name}  ({size:,})" in legend
-    assert f"active/0  {ODD_NAME}  (" in " | ".join(legend)
+    assert f"active/0  {odd_name}  (" in " | ".join(legend)
     assert "3,000 customers" in ax.get_title()
 
 
-def test_user_text_is_not_parsed_as_math(model):
+def test_user_text_is_not_parsed_as_math(odd_name, model):
     ax = plot_segment_sizes(model).axes[0]
-    odd = [t for t in ax.get_legend().get_texts() if ODD_NAME in t.get_text()]
+    odd = [t for t in ax.get_legend().get_texts() if odd_name in t.get_text()]
     assert len(odd) == 1 and odd[0].get_parse_math() is False
 
 
