@@ -554,24 +554,9 @@ def _profiles(
         profile["share_of_all"] = profile["size"] / len(facts)
         parts.append(profile)
     profiles = pd.concat(parts, ignore_index=True)
-    _check_names(spec.names, profiles)
+    # unknown codes in names are refused there, with the list of existing codes
     summary = segment_summary(profiles, names=spec.names or None)
     return profiles, summary
-
-
-def _check_names(names: dict[str, str], profiles: pd.DataFrame) -> None:
-    codes = sorted(
-        {
-            schema.segment_code(b, s)
-            for b, s in zip(profiles["base_segment"], profiles["sub_segment"], strict=True)
-        }
-    )
-    unknown = [code for code in names if code not in codes]
-    if unknown:
-        raise ConfigError(
-            f"names: no sub-segment has the code(s) {preview(unknown)}; the segmentation "
-            f"produced {preview(codes, limit=40)}. Rename the keys of 'names'."
-        )
 
 
 def _stability(
