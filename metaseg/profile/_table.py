@@ -24,9 +24,12 @@ PROFILE_COLUMNS: Final = (
     "share_of_all",
     "mean",
     "median",
+    "median_lower",
+    "median_upper",
     "missing_share",
     "parent_mean",
     "parent_median",
+    "parent_missing_share",
     "parent_std",
     "lift",
     "std_diff",
@@ -44,7 +47,8 @@ def check_profile(profile: object) -> pd.DataFrame:
     if missing:
         raise DataError(
             f"profile lacks column(s) {preview(missing)}; pass the table returned by "
-            "metaseg.profile.profile_segments."
+            "metaseg.profile.profile_segments (a table saved by an older version lacks the "
+            "median bounds and parent_missing_share: profile the facts again)."
         )
     return profile
 

@@ -23,7 +23,12 @@ from metaseg.profile._table import (
     check_profile,
     ranked_features,
 )
-from metaseg.profile.naming import VocabularyLike, name_segments
+from metaseg.profile.naming import (
+    MAX_MISSING_SHARE,
+    MIN_STD_DIFF,
+    VocabularyLike,
+    name_segments,
+)
 
 #: Columns of the table returned by :func:`segment_summary`, in order.
 SUMMARY_COLUMNS: Final = (
@@ -67,11 +72,17 @@ def profile_segments(
         in the given order. ``size`` counts customers; ``share_of_base`` and
         ``share_of_all`` divide it by the base segment's and by everyone's size.
         ``mean`` and ``median`` skip missing values and ``missing_share`` is the share of
-        the sub-segment's customers missing the fact. ``parent_*`` describe the whole base
-        segment (noise included); ``parent_std`` is the population standard deviation
-        (``ddof=0``). ``lift = mean / parent_mean`` (NaN when ``parent_mean`` is 0 or
-        missing) and ``std_diff = (mean - parent_mean) / parent_std`` (0 when the fact is
-        constant in the base segment, NaN when a mean is missing).
+        the sub-segment's customers missing the fact. ``median_lower`` and
+        ``median_upper`` bound the median of the *whole* sub-segment whatever its missing
+        values are: its median if every missing value were below (above) every known
+        one. They equal ``median`` when nothing is missing and are NaN when half of the
+        sub-segment or more is missing (a missing value is then a middle value, so the
+        median is unbounded). ``parent_*`` describe the whole base segment (noise
+        included); ``parent_missing_share`` is the share of its customers missing the
+        fact and ``parent_std`` is the population standard deviation (``ddof=0``).
+        ``lift = mean / parent_mean`` (NaN when ``parent_mean`` is 0 or missing) and
+        ``std_diff = (mean - parent_mean) / parent_std`` (0 when the fact is constant in
+        the base segment, NaN when a mean is missing).
 
     Raises
     ------
@@ -122,6 +133,7 @@ def profile_segments(
     ]
     means, parent_means = cells(mean), parent_cells(parent.mean())
     parent_stds = parent_cells(parent.std(ddof=0))
+    lower, upper = _median_bounds(values, grouped.ngroup().to_numpy(), median, size)
     out = pd.DataFrame(
         {
             schema.BASE_SEGMENT: np.repeat(np.asarray(group_base[order], dtype=object), n_features),
@@ -133,9 +145,12 @@ def profile_segments(
             "share_of_all": np.repeat(sizes / len(facts), n_features),
             "mean": means,
             "median": cells(median),
+            "median_lower": cells(lower),
+            "median_upper": cells(upper),
             "missing_share": 1.0 - cells(count) / np.repeat(sizes, n_features),
             "parent_mean": parent_means,
             "parent_median": parent_cells(parent.median()),
+            "parent_missing_share": 1.0 - parent_cells(parent.count().div(parent_size, axis=0)),
             "parent_std": parent_stds,
             "lift": _safe_ratio(means, parent_means),
             "std_diff": _std_diff(means, parent_means, parent_stds),
@@ -150,7 +165,8 @@ def segment_summary(
     profile: pd.DataFrame,
     *,
     top_n: int = 3,
-    min_std_diff: float = 0.5,
+    min_std_diff: float = MIN_STD_DIFF,
+    max_missing_share: float = MAX_MISSING_SHARE,
     max_phrases: int = 3,
     names: Mapping[str, str] | None = None,
     vocabulary: VocabularyLike | None = None,
@@ -163,15 +179,17 @@ def segment_summary(
         The output of :func:`profile_segments`.
     top_n : int
         How many distinguishing features to list, ranked by ``|std_diff|``.
-    min_std_diff, max_phrases, names, vocabulary
-        Passed to :func:`metaseg.profile.naming.name_segments`.
+    min_std_diff, max_missing_share, max_phrases, names, vocabulary
+        Passed to :func:`metaseg.profile.naming.name_segments`: a name claims a trait only
+        when the numbers back it (see :mod:`metaseg.profile.naming`).
 
     Returns
     -------
     DataFrame
         Columns :data:`SUMMARY_COLUMNS` in the profile's order. ``top_features`` reads
         like ``"avg_order_value (+1.84), frequency (-0.90)"`` (feature and signed
-        ``std_diff``); ``segment_name`` is the automatic or overriding name.
+        ``std_diff``, whether or not a name may claim it); ``segment_name`` is the
+        automatic or overriding name; :func:`metaseg.profile.verify_names` checks it.
 
     Examples
     --------
@@ -186,6 +204,7 @@ def segment_summary(
     segment_names = name_segments(
         profile,
         min_std_diff=min_std_diff,
+        max_missing_share=max_missing_share,
         max_phrases=max_phrases,
         names=names,
         vocabulary=vocabulary,
@@ -274,6 +293,71 @@ def _sub_labels(labels: pd.Series | Iterable[int], facts: pd.DataFrame) -> pd.Se
             "row(s)."
         )
     return numeric.astype("int64").rename(schema.SUB_SEGMENT)
+
+
+def _median_bounds(
+    values: pd.DataFrame, group: np.ndarray, median: pd.DataFrame, size: pd.Series
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Bounds of each group's median over all its rows, whatever its missing values are.
+
+    Parameters
+    ----------
+    values : DataFrame
+        One row per customer, one column per feature.
+    group : ndarray of int
+        Group number of each row, ``0 .. len(median) - 1`` in the order of ``median``.
+    median : DataFrame
+        The groups' medians of the known values (one row per group).
+    size : Series
+        The groups' sizes, in the same order.
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        Shaped like ``median``: the median of all the group's rows with every missing
+        value put below (lower bound) or above (upper bound) every known one; the median
+        itself where nothing is missing, NaN where a missing value would be a middle one.
+    """
+    sizes = size.to_numpy(dtype="int64")
+    lower = pd.DataFrame(np.nan, index=median.index, columns=median.columns)
+    upper = lower.copy()
+    for name in values.columns:
+        column = values[name].to_numpy(dtype="float64")
+        known = ~np.isnan(column)
+        ordered = _sorted_by_group(group[known], column[known])
+        counts = np.bincount(group[known], minlength=len(sizes))
+        starts = np.cumsum(counts) - counts
+        missing = sizes - counts
+        exact = median[name].to_numpy(dtype="float64")
+        complete = missing == 0
+        lower[name] = np.where(complete, exact, _middle(ordered, starts, counts, sizes, missing))
+        upper[name] = np.where(complete, exact, _middle(ordered, starts, counts, sizes, 0))
+    return lower, upper
+
+
+def _sorted_by_group(group: np.ndarray, value: np.ndarray) -> np.ndarray:
+    return value[np.lexsort((value, group))]
+
+
+def _middle(
+    ordered: np.ndarray,
+    starts: np.ndarray,
+    counts: np.ndarray,
+    sizes: np.ndarray,
+    shift: np.ndarray | int,
+) -> np.ndarray:
+    """Median of each group whose known values take the ranks ``shift`` onwards.
+
+    A group has ``sizes`` rows and ``counts`` known values, sorted in ``ordered`` from
+    ``starts``; its missing values take the other ranks. NaN where a middle rank is not a
+    known value.
+    """
+    first = (sizes - 1) // 2 - shift  # ranks of the middle pair among the known values
+    second = sizes // 2 - shift
+    ok = (counts > 0) & (first >= 0) & (second < counts)
+    out = np.full(len(counts), np.nan)
+    out[ok] = (ordered[starts[ok] + first[ok]] + ordered[starts[ok] + second[ok]]) / 2.0
+    return out
 
 
 def _safe_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:

@@ -12,9 +12,17 @@ FEATURES = ["recency_days", "frequency", "avg_order_value", "top_category_share"
 
 
 def hand_profile(rows: list[tuple[str, int, str, float]]) -> pd.DataFrame:
-    """A profile table from (base, sub, feature, std_diff); other statistics are filler."""
+    """A profile table from (base, sub, feature, std_diff) where every claim holds.
+
+    Nothing is missing and the median moves like the mean (``median = std_diff`` against
+    a parent median of 0); the other statistics are filler.
+    """
     frame = pd.DataFrame(rows, columns=["base_segment", "sub_segment", "feature", "std_diff"])
     frame["segment"] = frame["base_segment"] + "/" + frame["sub_segment"].astype("str")
+    for column in ("median", "median_lower", "median_upper"):
+        frame[column] = frame["std_diff"]
+    for column in ("missing_share", "parent_missing_share", "parent_median"):
+        frame[column] = 0.0
     for column in PROFILE_COLUMNS:
         if column not in frame:
             frame[column] = 1.0
@@ -93,6 +101,73 @@ def test_names_are_unique_inside_a_base_segment():
     pd.testing.assert_series_equal(name_segments(shuffled, max_phrases=1), names)
 
 
+def test_every_colliding_name_grows_by_its_next_trait():
+    profile = hand_profile(
+        [
+            ("dormant", 0, "tenure_days", 2.0),
+            ("dormant", 0, "frequency", 0.9),
+            ("dormant", 1, "tenure_days", 1.5),
+            ("dormant", 1, "avg_order_value", -0.8),
+        ]
+    )
+    names = name_segments(profile, max_phrases=1)
+    assert names.tolist() == [
+        "dormant · long-standing · frequent buyers",
+        "dormant · long-standing · small baskets",
+    ]
+
+
+def test_a_smaller_segment_without_more_traits_keeps_the_short_name():
+    profile = hand_profile(
+        [
+            ("dormant", 0, "tenure_days", 2.0),
+            ("dormant", 0, "frequency", 0.9),
+            ("dormant", 1, "tenure_days", 1.5),
+        ]
+    )
+    names = name_segments(profile, max_phrases=1)
+    # never "dormant · long-standing" next to "dormant · long-standing (2)" when a trait
+    # tells them apart
+    assert names.tolist() == [
+        "dormant · long-standing · frequent buyers",
+        "dormant · long-standing",
+    ]
+
+
+def test_numbers_are_the_last_resort_and_names_keep_one_shape():
+    profile = hand_profile(
+        [(base, sub, "tenure_days", 1.0 + sub) for base in ("a", "b") for sub in range(3)]
+        + [("a", -1, "tenure_days", 3.0)]
+    )
+    names = name_segments(profile)
+    assert names[["a/0", "a/1", "a/2"]].tolist() == [
+        "a · long-standing",
+        "a · long-standing (2)",
+        "a · long-standing (3)",
+    ]
+    assert names["a/-1"] == "a · unassigned"  # noise claims nothing, even with a difference
+    for code, name in names.items():
+        assert name.startswith(code.split("/")[0] + " · "), name
+    assert names.groupby(names.index.str.split("/").str[0]).apply(lambda s: s.is_unique).all()
+
+
+def test_a_name_taken_by_a_user_name_grows_or_is_numbered():
+    profile = hand_profile(
+        [
+            ("dormant", 0, "tenure_days", 2.0),
+            ("dormant", 0, "frequency", 0.9),
+            ("dormant", 1, "tenure_days", 1.5),
+            ("dormant", 2, "frequency", 1.0),
+        ]
+    )
+    names = name_segments(profile, max_phrases=1, names={"dormant/2": "dormant · long-standing"})
+    assert names.tolist() == [
+        "dormant · long-standing · frequent buyers",
+        "dormant · long-standing (2)",
+        "dormant · long-standing",
+    ]
+
+
 def test_user_names_override_and_are_reserved():
     profile = hand_profile(
         [
@@ -168,6 +243,8 @@ def test_bad_vocabulary(vocabulary, pattern):
     [
         ({"min_std_diff": -1}, "min_std_diff"),
         ({"min_std_diff": float("nan")}, "min_std_diff"),
+        ({"max_missing_share": 0.7}, r"max_missing_share must be a number in \[0, 0.5\].*0.7"),
+        ({"max_missing_share": True}, "max_missing_share"),
         ({"max_phrases": 0}, "max_phrases"),
         ({"max_phrases": 1.5}, "max_phrases"),
     ],

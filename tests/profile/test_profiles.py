@@ -14,6 +14,12 @@ from metaseg.profile import PROFILE_COLUMNS, SUMMARY_COLUMNS, profile_segments, 
 FEATURES = ["recency_days", "frequency", "avg_order_value", "top_category_share", "n_views"]
 
 
+def whole_median(values, missing_at):
+    """Median of ``values`` with every NaN replaced by ``missing_at`` (±inf); NaN if infinite."""
+    median = np.median(np.where(np.isnan(values), missing_at, values))
+    return median if np.isfinite(median) else np.nan
+
+
 def expected_row(facts, base, sub, b, s, feature):
     """The statistics of one (base, sub, feature), computed row by row with masks."""
     values = facts[feature].to_numpy(dtype="float64")
@@ -28,9 +34,12 @@ def expected_row(facts, base, sub, b, s, feature):
         "share_of_all": inside.sum() / len(values),
         "mean": mean,
         "median": np.nanmedian(mine),
+        "median_lower": whole_median(mine, -np.inf),
+        "median_upper": whole_median(mine, np.inf),
         "missing_share": np.isnan(mine).mean(),
         "parent_mean": parent_mean,
         "parent_median": np.nanmedian(parent),
+        "parent_missing_share": np.isnan(parent).mean(),
         "parent_std": parent_std,
         "lift": mean / parent_mean,
         "std_diff": (mean - parent_mean) / parent_std,
@@ -46,6 +55,43 @@ def test_profile_values_match_a_direct_computation(planted):
         expected = expected_row(facts, base, sub, row.base_segment, row.sub_segment, row.feature)
         for name, value in expected.items():
             assert getattr(row, name) == pytest.approx(value, rel=1e-9), (row.segment, name)
+
+
+def test_median_bounds_cover_every_value_the_missing_ones_could_take(planted):
+    facts, base, sub = planted
+    rng = np.random.default_rng(0)
+    facts = facts.assign(age=facts["age"].mask(rng.random(len(facts)) < 0.3))
+    profile = profile_segments(facts, base, sub, features=["age"])
+    for row in profile.itertuples(index=False):
+        expected = expected_row(facts, base, sub, row.base_segment, row.sub_segment, "age")
+        assert row.parent_missing_share == pytest.approx(expected["parent_missing_share"])
+        assert row.median_lower == pytest.approx(expected["median_lower"], nan_ok=True)
+        assert row.median_upper == pytest.approx(expected["median_upper"], nan_ok=True)
+        assert 0.0 < row.missing_share < 0.5
+        assert row.median_lower <= row.median <= row.median_upper
+        inside = ((base == row.base_segment) & (sub == row.sub_segment)).to_numpy()
+        values = facts.loc[inside, "age"].to_numpy()
+        for _ in range(20):  # any guess for the missing values
+            guess = rng.normal(40.0, 30.0, len(values))
+            guessed = np.median(np.where(np.isnan(values), guess, values))
+            assert row.median_lower <= guessed <= row.median_upper
+
+
+def test_median_bounds_by_hand():
+    facts = pd.DataFrame({"x": [1.0, 2.0, 3.0, np.nan, 5.0] + [6.0, np.nan, np.nan, np.nan, 10.0]})
+    profile = profile_segments(facts, ["a"] * 10, [0] * 5 + [1] * 5, features=["x"])
+    first, second = profile.iloc[0], profile.iloc[1]
+    # a/0: known 1, 2, 3, 5 and one missing: its median is 2 (missing lowest) to 3 (highest)
+    assert (first["median_lower"], first["median"], first["median_upper"]) == (2.0, 2.5, 3.0)
+    # a/1: 3 of 5 missing: a missing value is the median whatever happens, unbounded
+    assert np.isnan(second["median_lower"]) and np.isnan(second["median_upper"])
+    assert first["parent_missing_share"] == second["parent_missing_share"] == 0.4
+    # exactly half missing: a missing value is one of the two middle values
+    half = profile_segments(
+        pd.DataFrame({"x": [1.0, np.nan, np.nan, 4.0]}), ["a"] * 4, [0] * 4, features=["x"]
+    ).iloc[0]
+    assert half["missing_share"] == 0.5
+    assert np.isnan(half["median_lower"]) and np.isnan(half["median_upper"])
 
 
 def test_profile_order_codes_and_dtypes(planted):
@@ -251,3 +297,18 @@ def test_profile_invariants(rows):
     assert (np.sign(known.loc[clear, "std_diff"]) == np.sign(diff[clear])).all()
     assert not np.isinf(profile[["lift", "std_diff"]].to_numpy()).any()
     assert profile["missing_share"].between(0.0, 1.0).all()
+    assert profile["parent_missing_share"].between(0.0, 1.0).all()
+    bounded = profile.dropna(subset=["median_lower"])
+    assert (bounded["median_lower"] <= bounded["median"]).all()
+    assert (bounded["median"] <= bounded["median_upper"]).all()
+    complete = profile["missing_share"] == 0
+    pd.testing.assert_series_equal(
+        profile.loc[complete, "median_lower"], profile.loc[complete, "median"], check_names=False
+    )
+    assert profile.loc[profile["missing_share"] > 0.5, "median_upper"].isna().all()
+    for row in profile.itertuples(index=False):
+        mine = facts["x"].to_numpy()[
+            (np.array(base) == row.base_segment) & (np.array(sub) == row.sub_segment)
+        ]
+        assert row.median_lower == pytest.approx(whole_median(mine, -np.inf), nan_ok=True)
+        assert row.median_upper == pytest.approx(whole_median(mine, np.inf), nan_ok=True)
