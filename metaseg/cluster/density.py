@@ -67,6 +67,10 @@ class DensityClusterer(ClusterMixin, BaseEstimator):
         Membership strength needed by the ``"threshold"`` policy.
     cluster_selection_method : {"eom", "leaf"}, default="eom"
         HDBSCAN's cluster selection.
+    allow_single_cluster : bool, default=True
+        Let HDBSCAN select the whole data as one cluster: its own answer "do not
+        split" for a single population, which it would otherwise cut into its densest
+        pieces. When it does, every row gets sub-segment 0 and ``decision_`` says so.
     random_state : int, RandomState instance or None, default=None
         Seeds UMAP (fit and transform). HDBSCAN itself is deterministic.
 
@@ -96,7 +100,10 @@ class DensityClusterer(ClusterMixin, BaseEstimator):
     mapping_ : dict of int to int
         HDBSCAN cluster number -> canonical sub-segment.
     fallback_reason_ : str or None
-        Why every row was put in one sub-segment 0, or None.
+        Why every row was put in one sub-segment 0 because the data could not be
+        clustered (too few rows, all noise), or None.
+    decision_ : str
+        How many clusters HDBSCAN selected, or why the data was not split.
     notes_ : list of str
         Adjustments made while fitting.
     n_features_in_ : int
@@ -151,6 +158,7 @@ class DensityClusterer(ClusterMixin, BaseEstimator):
         noise_policy: str = "threshold",
         noise_threshold: float = 0.1,
         cluster_selection_method: str = "eom",
+        allow_single_cluster: bool = True,
         random_state: Any = None,
     ) -> None:
         self.min_cluster_size = min_cluster_size
@@ -162,6 +170,7 @@ class DensityClusterer(ClusterMixin, BaseEstimator):
         self.noise_policy = noise_policy
         self.noise_threshold = noise_threshold
         self.cluster_selection_method = cluster_selection_method
+        self.allow_single_cluster = allow_single_cluster
         self.random_state = random_state
 
     # ------------------------------------------------------------------ checks
@@ -294,16 +303,22 @@ class DensityClusterer(ClusterMixin, BaseEstimator):
             min_cluster_size=self.min_cluster_size_,
             min_samples=self.min_samples_,
             cluster_selection_method=self.cluster_selection_method,
+            allow_single_cluster=bool(self.allow_single_cluster),
             prediction_data=True,
             gen_min_span_tree=True,
             core_dist_n_jobs=1,
         ).fit(Z)
         self.hdbscan_ = model
         found = np.unique(model.labels_[model.labels_ != NOISE]).size
+        if found == 1 and self.allow_single_cluster:
+            self._fallback(n, None)
+            self.decision_ = "not split: HDBSCAN selected the whole segment as one cluster"
+            return
         if found < 2:
             what = "no cluster (every row is noise)" if found == 0 else "a single cluster"
             self._fallback(n, f"HDBSCAN found {what}")
             return
+        self.decision_ = f"{found} clusters selected by HDBSCAN ({self.cluster_selection_method})"
 
         self._predictor = ApproximatePredictor(model)
         raw, strength = self._assign(self._embed(X))
@@ -344,8 +359,9 @@ class DensityClusterer(ClusterMixin, BaseEstimator):
         self._row_index = RowIndex(X)
         return embedding
 
-    def _fallback(self, n: int, reason: str) -> None:
+    def _fallback(self, n: int, reason: str | None) -> None:
         self.fallback_reason_ = reason
+        self.decision_ = f"not split: {reason}"
         self.mapping_ = {}
         self.labels_ = np.zeros(n, dtype=np.int64)
         self.probabilities_ = np.ones(n, dtype=np.float64)
@@ -408,7 +424,7 @@ class DensityClusterer(ClusterMixin, BaseEstimator):
         """
         check_is_fitted(self, "labels_")
         X = validate_matrix(self, X, reset=False)
-        if self.fallback_reason_ is not None:
+        if self.n_clusters_ < 2:  # not split: by choice or by fallback
             return np.zeros(X.shape[0], dtype=np.int64)
         raw, _ = self._assign(self._embed(X))
         return apply_mapping(raw, self.mapping_)

@@ -41,8 +41,11 @@ def test_finds_the_four_planted_blobs(
 def test_score_table_marks_the_best_k(criterion: str, fitted: dict[str, AutoKMeans]) -> None:
     scores = fitted[criterion].scores_
     assert scores.index.name == "k"
-    assert scores.index.tolist() == list(range(2, 9))
-    assert set(scores.columns) == {*CRITERIA, "inertia", "chosen"}
+    assert scores.index.tolist() == list(range(1, 9))
+    assert set(scores.columns) == {*CRITERIA, "inertia", "gap", "gap_se", "chosen"}
+    # k = 1 holds the total sum of squares; the indices are undefined for one cluster
+    assert scores.loc[1, list(CRITERIA)].isna().all()
+    assert scores.loc[1, "inertia"] > scores.loc[2, "inertia"]
     assert scores["chosen"].sum() == 1
     assert scores.index[scores["chosen"]].tolist() == [4]
     best = (
@@ -51,6 +54,8 @@ def test_score_table_marks_the_best_k(criterion: str, fitted: dict[str, AutoKMea
     assert best == 4
     # inertia can only fall as k grows on the same sample with good seeds
     assert scores["inertia"].iloc[0] > scores.loc[4, "inertia"]
+    assert fitted[criterion].decision_.startswith(f"k=4: {criterion}")
+    assert "is the best among k=2..8; gap test: Gap(" in fitted[criterion].decision_
 
 
 def test_canonical_order_and_centres(
@@ -123,7 +128,7 @@ def test_k_max_is_clipped_to_distinct_rows_without_warnings() -> None:
         warnings.simplefilter("error")
         model = AutoKMeans(k_max=8, random_state=0).fit(X)
     assert model.k_max_ == 3
-    assert model.scores_.index.tolist() == [2, 3]
+    assert model.scores_.index.tolist() == [1, 2, 3]
     assert any("k_max clipped from 8 to 3" in note for note in model.notes_)
     assert model.fallback_reason_ is None
 
@@ -152,7 +157,12 @@ def test_too_few_distinct_rows_fall_back_to_one_cluster(X: np.ndarray) -> None:
 @pytest.mark.parametrize(
     ("params", "fragments"),
     [
-        ({"k_min": 1}, ["k_min", "1"]),
+        ({"k_min": 0}, ["k_min", "0"]),
+        ({"min_silhouette": 1.5}, ["min_silhouette", "1.5"]),
+        ({"min_silhouette": "high"}, ["min_silhouette", "'high'"]),
+        ({"split_test": "dip"}, ["split_test", "'dip'"]),
+        ({"k_tolerance": 1.0}, ["k_tolerance", "1.0"]),
+        ({"n_references": 1}, ["n_references", "1"]),
         ({"k_min": 2.5}, ["k_min", "2.5"]),
         ({"k_min": True}, ["k_min", "True"]),
         ({"k_min": 5, "k_max": 3}, ["k_max", "k_max=3", "k_min=5"]),
@@ -180,6 +190,78 @@ def test_non_numeric_and_non_finite_input_name_the_column() -> None:
     frame = pd.DataFrame({"recency": [1.0, np.nan, 3.0], "monetary": [1.0, 2.0, np.inf]})
     with pytest.raises(DataError, match=r"NaN or infinite values in 2 of 3 rows.*'recency'"):
         AutoKMeans().fit(frame)
+
+
+def _single_populations() -> dict[str, np.ndarray]:
+    """Unimodal data of the kinds facts give: normal, skewed money, correlated, counts."""
+    rng = np.random.default_rng(7)
+    n = 3_000
+    frequency = rng.poisson(rng.gamma(4.0, 1.5, n)) + rng.random(n)  # dequantised counts
+    money = rng.lognormal(3.0, 0.5, n)
+    return {
+        "normal": rng.normal(size=(n, 4)),
+        "log-money-and-counts": np.column_stack([np.log1p(frequency), np.log(money)]),
+        "correlated": rng.multivariate_normal(
+            [0, 0, 0], [[1, 0.8, 0.5], [0.8, 1, 0.4], [0.5, 0.4, 1]], n
+        ),
+        "uniform-box": rng.random((n, 2)),
+    }
+
+
+@pytest.mark.parametrize("name", list(_single_populations()))
+def test_a_single_population_is_not_split(name: str) -> None:
+    X = _single_populations()[name]
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ClusteringWarning)  # a decision, not a fallback
+        model = AutoKMeans(random_state=0).fit(X)
+    assert model.best_k_ == 1 and model.n_clusters_ == 1
+    assert model.fallback_reason_ is None
+    assert model.decision_.startswith("not split: gap test")
+    scores = model.scores_
+    assert scores.loc[1, "chosen"] and scores["chosen"].sum() == 1
+    # the recorded evidence: no k >= 2 beats k = 1 by more than its standard error
+    assert ((scores["gap"] - 2 * scores["gap_se"]).drop(index=1) <= scores.loc[1, "gap"]).all()
+    assert model.labels_.tolist() == [0] * len(X)
+    assert model.predict(X[:4]).tolist() == [0] * 4
+
+
+def test_silhouette_split_test_uses_min_silhouette(blobs: tuple[np.ndarray, np.ndarray]) -> None:
+    X = _single_populations()["normal"]
+    kept = AutoKMeans(split_test="silhouette", random_state=0).fit(X)
+    assert kept.best_k_ == 1
+    assert "< min_silhouette=0.25" in kept.decision_
+    assert kept.scores_["gap"].isna().all()
+    forced = AutoKMeans(split_test="silhouette", min_silhouette=-1.0, random_state=0).fit(X)
+    assert forced.best_k_ >= 2
+    assert AutoKMeans(split_test="silhouette", random_state=0).fit(blobs[0]).best_k_ == 4
+
+
+def test_k_min_2_forces_a_split_of_a_single_population() -> None:
+    X = _single_populations()["normal"]
+    model = AutoKMeans(k_min=2, random_state=0).fit(X)
+    assert model.best_k_ >= 2
+    assert 1 not in model.scores_.index
+
+
+def test_three_groups_of_unequal_size_and_scale_are_found() -> None:
+    # order count and order value differing several-fold, shares 70 / 22 / 8 %
+    rng = np.random.default_rng(3)
+    sizes = (2_100, 660, 240)
+    orders = np.concatenate([rng.poisson(m, s) for m, s in zip((2, 10, 40), sizes, strict=True)])
+    value = np.concatenate(
+        [rng.lognormal(np.log(v), 0.25, s) for v, s in zip((25, 80, 300), sizes, strict=True)]
+    )
+    X = np.column_stack([np.log1p(orders + rng.random(orders.size)), np.log(value)])
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    truth = np.repeat([0, 1, 2], sizes)
+    model = AutoKMeans(random_state=0).fit(X)
+    assert model.best_k_ == 3
+    assert adjusted_rand_score(truth, model.labels_) >= 0.95
+    assert "within 5% of the best" in model.decision_ or "is the best" in model.decision_
+    # the strictly best silhouette may stop at 2 here; the tolerance keeps the finer split
+    silhouettes = model.scores_["silhouette"]
+    assert silhouettes.loc[3] >= 0.95 * silhouettes.max()
 
 
 def test_predict_before_fit_raises_not_fitted() -> None:

@@ -175,7 +175,7 @@ def test_min_cluster_size_is_resolved(noisy_blobs) -> None:
     # prediction needs 2 * min_samples neighbours, so more than half the rows is lowered
     # (such a conservative density estimate leaves no cluster here: a fallback)
     with pytest.warns(ClusteringWarning, match="every row is noise"):
-        large = DensityClusterer(min_samples=300).fit(X)
+        large = DensityClusterer(min_samples=300, allow_single_cluster=False).fit(X)
     assert large.min_samples_ == n // 2
     assert any("min_samples lowered from 300" in note for note in large.notes_)
     tiny = DensityClusterer(min_cluster_size=0.001).fit(X)
@@ -201,7 +201,11 @@ def _fit_warned(X: np.ndarray, **params: object) -> DensityClusterer:
 @pytest.mark.parametrize(
     ("data", "params", "reason"),
     [
-        ("gaussian", {"min_cluster_size": 0.1}, "every row is noise"),
+        (
+            "gaussian",
+            {"min_cluster_size": 0.1, "allow_single_cluster": False},
+            "every row is noise",
+        ),
         ("tiny", {"min_cluster_size": 6}, "cannot hold two clusters"),
         ("tiny", {"min_cluster_size": 2, "reducer": "umap"}, "too few for UMAP"),
     ],
@@ -217,6 +221,17 @@ def test_fallback_to_one_sub_segment(data: str, params: dict, reason: str) -> No
     assert math.isnan(model.relative_validity_)
     assert model.predict(X).tolist() == [0] * len(X)
     assert model.predict(X[:3] + 50.0).tolist() == [0, 0, 0]
+
+
+def test_a_single_population_is_left_whole_without_a_warning() -> None:
+    X = np.random.RandomState(0).normal(size=(400, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ClusteringWarning)
+        model = DensityClusterer(min_cluster_size=0.1, random_state=0).fit(X)
+    assert model.fallback_reason_ is None
+    assert model.decision_.startswith("not split: HDBSCAN selected the whole segment")
+    assert (model.n_clusters_, model.labels_.tolist()) == (1, [0] * len(X))
+    assert model.predict(X[:5] + 10.0).tolist() == [0] * 5
 
 
 def test_no_fallback_warning_on_clusterable_data(noisy_blobs) -> None:
