@@ -26,6 +26,10 @@ ALGORITHM_PARAMS: dict[str, tuple[str, ...]] = {
         "k_min",
         "k_max",
         "criterion",
+        "k_tolerance",
+        "split_test",
+        "n_references",
+        "min_silhouette",
         "sample_size",
         "silhouette_size",
         "minibatch_threshold",
@@ -41,6 +45,7 @@ ALGORITHM_PARAMS: dict[str, tuple[str, ...]] = {
         "noise_policy",
         "noise_threshold",
         "cluster_selection_method",
+        "allow_single_cluster",
     ),
     "none": (),
 }
@@ -70,7 +75,7 @@ class SubSegmentSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     algorithm: Algorithm = "kmeans"
-    features: FeatureSpec = Field(default_factory=lambda: FeatureSpec(features="behaviour"))
+    features: FeatureSpec = Field(default_factory=lambda: FeatureSpec(features="core"))
     params: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("params")

@@ -12,12 +12,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import MissingIndicator, SimpleImputer
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, RobustScaler, StandardScaler
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
+from metaseg import schema
 from metaseg._messages import did_you_mean, preview
 from metaseg.exceptions import ConfigError, DataError, DataQualityWarning, NoUsableFeaturesError
-from metaseg.features import _columns
+from metaseg.features import _columns, _transforms
 from metaseg.features.presets import LOG1P_AUTO_KINDS, fact_kind
 from metaseg.features.spec import FeatureSpec, coerce_spec
 
@@ -47,8 +48,10 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
     categories learnt there are applied by ``transform`` to any rows. The work is done by
     a scikit-learn ``ColumnTransformer`` (``column_transformer_``) with pandas output:
 
-    * numeric columns: :func:`signed_log1p` on the ``log1p`` columns → ``SimpleImputer``
-      (median or zero) → ``RobustScaler`` / ``StandardScaler`` / nothing;
+    * numeric columns: whole-number counts dequantised (``dequantize``, see
+      :class:`~metaseg.features.FeatureSpec`) → :func:`signed_log1p` on the ``log1p``
+      columns → ``SimpleImputer`` (median or zero) → ``StandardScaler`` /
+      :class:`~metaseg.features._transforms.RobustUnitScaler` / nothing;
     * ``nan_policy="indicator"``: a ``MissingIndicator`` column
       ``missingindicator_<column>`` (0/1, not scaled) for each numeric column that had
       missing values at fit;
@@ -57,9 +60,12 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
       ``nan``). Unseen categories become all-zero rows; :meth:`count_unseen` counts them
       and ``transform`` warns with a :class:`~metaseg.exceptions.DataQualityWarning`.
 
-    Before that, ``fit`` drops constant, near-constant and high-cardinality columns and
-    records each in ``dropped_features_`` with the reason (high cardinality is also
-    warned about, as it usually means a wrong column). Rows are never dropped.
+    Before that, ``fit`` drops constant, near-constant and high-cardinality columns,
+    numeric columns missing for more than ``max_missing_share`` of the rows, and numeric
+    columns redundant with an earlier one (Spearman correlation of at least
+    ``max_correlation``), and records each in ``dropped_features_`` with the reason
+    (high cardinality is also warned about, as it usually means a wrong column). Rows
+    are never dropped.
 
     scikit-learn's ``parametrize_with_checks`` does not apply: its checks feed unnamed
     NumPy arrays, while this transformer selects facts by name from its spec, so every
@@ -85,6 +91,8 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         The numeric columns that get :func:`signed_log1p`.
     dropped_features_ : dict of str to str
         Each requested fact that was dropped, with the reason.
+    dequantized_features_ : list of str
+        The count columns spread over ``[x, x + 1)`` before the log.
     feature_names_out_ : ndarray of str
         The output columns, as ``get_feature_names_out()`` returns them.
     n_features_in_ : int
@@ -167,6 +175,13 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
             max_categories=spec.max_categories,
         )
         numeric = [c for c in numeric if c not in dropped]
+        dropped.update(_transforms.mostly_missing(frame, numeric, max_share=spec.max_missing_share))
+        numeric = [c for c in numeric if c not in dropped]
+        if spec.max_correlation is not None:
+            dropped.update(
+                _transforms.redundant_columns(frame, numeric, threshold=spec.max_correlation)
+            )
+            numeric = [c for c in numeric if c not in dropped]
         categorical = [c for c in categorical if c not in dropped]
         if not numeric and not categorical:
             raise NoUsableFeaturesError(
@@ -184,11 +199,16 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         self.input_features_ = [*numeric, *categorical]
         self.log1p_features_ = [c for c in log_columns if c in numeric]
         self.dropped_features_ = dropped
+        self.dequantized_features_ = (
+            [c for c in numeric if fact_kind(c) == "count" and _transforms.integer_valued(frame[c])]
+            if spec.dequantize
+            else []
+        )
         self.n_features_in_ = facts.shape[1]
         self.feature_names_in_ = np.asarray(facts.columns, dtype=object)
         with_missing = [c for c in numeric if frame[c].isna().any()]
         transformer = self._build(spec, with_missing)
-        transformer.fit(frame[self.input_features_])
+        transformer.fit(self._dequantized(facts, frame[self.input_features_]))
         self.column_transformer_ = transformer
         self.feature_names_out_ = np.asarray(transformer.get_feature_names_out(), dtype=object)
         return self
@@ -223,7 +243,7 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
                 DataQualityWarning,
                 stacklevel=3,  # user code -> scikit-learn's set_output wrapper -> here
             )
-        out = self.column_transformer_.transform(frame)
+        out = self.column_transformer_.transform(self._dequantized(facts, frame))
         out = out.astype("float64")
         out.index = facts.index
         return out
@@ -247,6 +267,16 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         return self.feature_names_out_.copy()
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _dequantized(self, facts: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with every dequantised count moved by its customer's fixed offset."""
+        if not self.dequantized_features_:
+            return frame
+        ids = facts.get(schema.CUSTOMER_ID, facts.index)
+        out = frame.copy()
+        for name in self.dequantized_features_:
+            out[name] = out[name] + _transforms.dequantize_offsets(ids, name)
+        return out
 
     def _prepared(self, facts: pd.DataFrame) -> pd.DataFrame:
         where = self._where()
@@ -324,7 +354,7 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
                 # strategy="median", an order of magnitude faster on large segments
                 imputer = SimpleImputer(strategy=np.median)
             scaler: Any = {
-                "robust": RobustScaler(),
+                "robust": _transforms.RobustUnitScaler(),
                 "standard": StandardScaler(),
                 "none": "passthrough",
             }[spec.scaling]

@@ -27,10 +27,13 @@ class FeatureSpec(BaseModel):
         non-negative values facts normally hold). ``"auto"`` picks the count and money
         facts by name (:func:`metaseg.features.presets.fact_kind`); a list names them;
         ``None`` (or ``"none"``) transforms nothing.
-    scaling : {"robust", "standard", "none"}
+    scaling : {"standard", "robust", "none"}
         Scaler applied to the numeric columns after the log and the imputation:
-        median/IQR, mean/standard deviation, or none. One-hot and missing-indicator
-        columns are never scaled.
+        mean/standard deviation (the default: every column ends with unit variance,
+        whatever its missing share), median/IQR (IQR divided by 1.349, the standard
+        deviation's value for normal data; a column whose IQR is 0 is scaled by its
+        standard deviation instead, so it never stays in raw units), or none. One-hot
+        and missing-indicator columns are never scaled.
     max_categories : int
         A categorical column with more distinct values than this in the fit data is
         dropped (recorded in ``dropped_features_`` and warned about) rather than
@@ -39,6 +42,21 @@ class FeatureSpec(BaseModel):
         A column whose most frequent value (missing counts as a value) covers at least
         this share of the fit rows is dropped and recorded; ``1.0`` drops only
         constant columns.
+    max_missing_share : float
+        A numeric column missing for more than this share of the fit rows is dropped
+        and recorded: imputed, it would be one value for most rows and the rest would
+        decide the clusters on their own.
+    max_correlation : float or None
+        Of two numeric columns whose Spearman correlation in the fit rows reaches this
+        in absolute value, the later one is dropped and recorded as redundant; None
+        keeps both.
+    dequantize : bool
+        Spread each whole-number count fact ``x`` over ``[x, x + 1)`` before the log,
+        by a fixed offset drawn from a hash of the customer id and the column (the same
+        customer always gets the same offset, at fit and at predict, in any row order).
+        Counts with small values are otherwise a few stacked points that k-means
+        separates as if they were groups. Needs the ``customer_id`` column (the index
+        is used when it is absent).
     nan_policy : {"median", "zero", "indicator", "error"}
         Missing numeric values are replaced by the fit median, by zero, or by the fit
         median plus a 0/1 ``missingindicator_<column>`` column; ``"error"`` raises a
@@ -56,9 +74,12 @@ class FeatureSpec(BaseModel):
 
     features: str | list[str] = Field(min_length=1)
     log1p: Literal["auto"] | list[str] | None = "auto"
-    scaling: Literal["robust", "standard", "none"] = "robust"
+    scaling: Literal["standard", "robust", "none"] = "standard"
     max_categories: int = Field(default=10, ge=2)
     near_constant_threshold: float = Field(default=0.99, gt=0.5, le=1.0)
+    max_missing_share: float = Field(default=0.5, gt=0.0, le=1.0)
+    max_correlation: float | None = Field(default=0.95, gt=0.0, le=1.0)
+    dequantize: bool = True
     nan_policy: Literal["median", "zero", "indicator", "error"] = "median"
 
     @field_validator("features")

@@ -11,7 +11,8 @@ from metaseg.features.spec import FeatureSpec, coerce_spec
 
 def test_defaults():
     spec = FeatureSpec(features="rfm")
-    assert (spec.log1p, spec.scaling, spec.nan_policy) == ("auto", "robust", "median")
+    assert (spec.log1p, spec.scaling, spec.nan_policy) == ("auto", "standard", "median")
+    assert (spec.max_missing_share, spec.max_correlation, spec.dequantize) == (0.5, 0.95, True)
     assert spec.max_categories == 10
     assert spec.near_constant_threshold == pytest.approx(0.99)
 
