@@ -62,6 +62,7 @@ class FittedSegment:
     clusterer: Any = None
     relabel: dict[int, int] = field(default_factory=dict)
     reason: str | None = None
+    selection: pd.DataFrame | None = None
 
     @property
     def split(self) -> bool:
@@ -254,6 +255,11 @@ class MetaSegmenter(BaseEstimator):
         _check_facts(facts)
         spec = self._resolve_spec()
         as_of = _resolve_as_of(facts, as_of)
+        # every step below sees the customers in one canonical order, so the row order
+        # of the input never changes the labels; labels_ comes back in the input order
+        order = canonical_row_order(facts[schema.CUSTOMER_ID])
+        given = facts
+        facts = facts.iloc[order]
         rules = RuleSegmenter(rules=resolve_rules(spec.rules)).fit(facts, as_of=as_of)
         if getattr(rules.spec_, "mode", "priority") == "tags":
             raise ConfigError(
@@ -299,7 +305,9 @@ class MetaSegmenter(BaseEstimator):
         self.metrics_ = _segment_metrics(fitted, matrices, sub, rows_of, fit_rows, spec)
         self.metrics_["stability"] = self.stability_.reindex(self.metrics_.index)
         self.overall_metrics_ = _overall_metrics(self.metrics_, sub, len(facts), rules)
-        self.labels_ = self._labels(facts, base_values, sub, as_of)
+        back = np.empty_like(order)
+        back[order] = np.arange(order.size)
+        self.labels_ = self._labels(given, base_values[back], sub[back], as_of)
         return self
 
     def fit_predict(self, facts: pd.DataFrame, y: Any = None, *, as_of: Any = None) -> pd.DataFrame:
@@ -408,6 +416,20 @@ def _check_facts(facts: Any) -> None:
         )
 
 
+def canonical_row_order(ids: pd.Series) -> np.ndarray:
+    """Positions that sort the customers by id (by their text when ids mix types).
+
+    Examples
+    --------
+    >>> canonical_row_order(pd.Series([30, 10, 20])).tolist()
+    [1, 2, 0]
+    """
+    try:
+        return np.asarray(pd.Index(ids).argsort(), dtype=np.int64)
+    except TypeError:
+        return np.asarray(pd.Index(ids.astype(str)).argsort(), dtype=np.int64)
+
+
 def _resolve_as_of(facts: pd.DataFrame, as_of: Any) -> pd.Timestamp | None:
     value = as_of if as_of is not None else facts.attrs.get("as_of")
     if value is None:
@@ -490,12 +512,13 @@ def _fit_segment(
         # name the segment in the clusterer's own warnings; pass the others on as they are
         message = f"segment {name!r}: {w.message}"
         warnings.warn(message, w.category, stacklevel=4)
-    reason = getattr(clusterer, "fallback_reason_", None)
-    if reason is not None:
-        seg.reason = reason
-        seg.featurizer = featurizer
-        return seg, None
     seg.featurizer = featurizer
+    seg.selection = getattr(clusterer, "scores_", None)
+    if getattr(clusterer, "n_clusters_", 2) < 2:
+        # the clusterer's own answer "do not split", with its reason
+        seg.reason = getattr(clusterer, "decision_", None) or clusterer.fallback_reason_
+        return seg, None
+    seg.reason = getattr(clusterer, "decision_", None)
     seg.clusterer = clusterer
     return seg, X
 
