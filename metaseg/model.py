@@ -141,6 +141,10 @@ class MetaSegmenter(BaseEstimator):
         silhouette, minimum stability, ...).
     stability_ : Series
         Bootstrap stability (mean adjusted Rand index) per base segment.
+    k_selection_ : DataFrame
+        The evidence behind every automatic k, indexed by (base segment, k), k = 1
+        included: the criteria, the inertia, the gap statistic and which k was chosen.
+        ``metrics_["reason"]`` says in words why each segment was split or not.
     feature_columns_ : list of str
         Every fact or attribute the model reads (rules and features).
     as_of_ : Timestamp or None
@@ -304,6 +308,7 @@ class MetaSegmenter(BaseEstimator):
         self.stability_ = _stability(fitted, matrices, sub, rows_of, spec)
         self.metrics_ = _segment_metrics(fitted, matrices, sub, rows_of, fit_rows, spec)
         self.metrics_["stability"] = self.stability_.reindex(self.metrics_.index)
+        self.k_selection_ = _k_selection(fitted)
         self.overall_metrics_ = _overall_metrics(self.metrics_, sub, len(facts), rules)
         back = np.empty_like(order)
         back[order] = np.arange(order.size)
@@ -637,7 +642,8 @@ def _segment_metrics(
             "algorithm": seg.algorithm if seg.split else "none",
             "split": seg.split,
             "n_sub_segments": int(np.unique(labels[labels >= 0]).size) if labels.size else 0,
-            "k": np.nan,
+            # a clusterer that scored k and chose 1 answered "do not split"
+            "k": 1 if seg.selection is not None and len(seg.selection) else np.nan,
             "relative_validity": np.nan,
             "fit_rows": fit_rows[name],
             "reason": seg.reason,
@@ -665,6 +671,21 @@ def _segment_metrics(
     frame = pd.DataFrame.from_records(records).set_index("base_segment")
     frame["stability"] = np.nan
     return frame[list(SEGMENT_METRICS)]
+
+
+def _k_selection(fitted: dict[str, FittedSegment]) -> pd.DataFrame:
+    """Every base segment's scores per k (1 included), indexed by (base_segment, k)."""
+    from metaseg.cluster.auto_kmeans import SCORE_COLUMNS
+
+    parts = {
+        name: seg.selection
+        for name, seg in fitted.items()
+        if seg.selection is not None and len(seg.selection)
+    }
+    if not parts:
+        empty = pd.MultiIndex.from_arrays([[], []], names=["base_segment", "k"])
+        return pd.DataFrame(index=empty, columns=list(SCORE_COLUMNS))
+    return pd.concat(parts, names=["base_segment", "k"])
 
 
 def _overall_metrics(

@@ -9,7 +9,7 @@ import numpy as np
 from metaseg._messages import available
 from metaseg.cluster.auto_kmeans import CRITERIA as _HIGHER_IS_BETTER
 from metaseg.exceptions import ConfigError
-from metaseg.plots._model import check_model, check_split, split_segments
+from metaseg.plots._model import check_base_segment, check_model
 from metaseg.plots._style import new_axes, plain_text
 
 if TYPE_CHECKING:
@@ -18,16 +18,22 @@ if TYPE_CHECKING:
 
 
 def plot_k_selection(model: Any, base_segment: str, *, ax: Axes | None = None) -> Figure:
-    """Draw the criterion an AutoKMeans scored for every k, with the chosen k marked.
+    """Draw the evidence an AutoKMeans used to choose k, one included, with the choice marked.
+
+    Three panels: the criterion for every k >= 2 (the candidate split), the inertia for
+    every k from 1 (the elbow), and the gap statistic with two standard errors (the
+    split test: the dashed line is Gap(1); a k whose lower bar clears it shows
+    structure). The title gives the decision, ``not split`` included.
 
     Parameters
     ----------
     model : MetaSegmenter
         A fitted model.
     base_segment : str
-        A base segment split by ``kmeans`` (:class:`~metaseg.cluster.AutoKMeans`).
+        A base segment sub-segmented with ``kmeans`` (:class:`~metaseg.cluster.AutoKMeans`),
+        split or left whole by its split test.
     ax : matplotlib Axes, optional
-        Where to draw; a new figure is made when omitted.
+        Draw only the criterion panel there; a new three-panel figure when omitted.
 
     Returns
     -------
@@ -36,9 +42,8 @@ def plot_k_selection(model: Any, base_segment: str, *, ax: Axes | None = None) -
     Raises
     ------
     ConfigError
-        If the base segment is unknown, was not split, or was split by another
-        algorithm (HDBSCAN does not choose a k); the message lists the base segments
-        that have a k-selection curve.
+        If the base segment is unknown or has no scored k (too small, HDBSCAN, or
+        ``algorithm: none``); the message lists the base segments that have one.
 
     Examples
     --------
@@ -48,27 +53,61 @@ def plot_k_selection(model: Any, base_segment: str, *, ax: Axes | None = None) -
     >>> customers, events, _ = make_shop(n_customers=1_000, seed=0)
     >>> model = MetaSegmenter(n_bootstrap=0).fit(compute_facts(events, customers))
     >>> fig = plot_k_selection(model, "active")
-    >>> fig.axes[0].get_xlabel()
-    'k (number of sub-segments)'
+    >>> [a.get_xlabel() for a in fig.axes][:1]
+    ['k (number of sub-segments)']
     """
     owner = "plot_k_selection"
     check_model(owner, model)
-    segment = check_split(owner, model, base_segment)
-    scores = getattr(segment.clusterer, "scores_", None)
-    criterion = getattr(segment.clusterer, "criterion", None)
-    if scores is None or criterion not in _HIGHER_IS_BETTER or len(scores) == 0:
+    name = check_base_segment(owner, model, base_segment)
+    segment = model.segments_[name]
+    scores = segment.selection
+    if scores is None or len(scores) == 0:
         have = k_selection_segments(model)
         raise ConfigError(
-            f"{owner}: base segment {base_segment!r} was split by "
-            f"{type(segment.clusterer).__name__} (algorithm {segment.algorithm!r}), which "
-            "does not choose k from scored candidates; only kmeans (AutoKMeans) segments "
-            f"have a k-selection curve: {available(have) if have else 'none in this model'}."
+            f"{owner}: base segment {name!r} has no scored k "
+            f"({segment.reason or segment.algorithm}); only segments sub-segmented by "
+            "kmeans (AutoKMeans) have a k-selection curve: "
+            f"{available(have) if have else 'none in this model'}."
         )
-    k = scores.index.to_numpy(dtype=np.int64)
-    values = scores[criterion].to_numpy(dtype=np.float64)
-    chosen = int(segment.clusterer.best_k_)
-    fig, ax = new_axes(owner, ax, (7.0, 4.5))
-    ax.plot(k, values, marker="o", color="tab:blue", label=criterion)
+    criterion = _criterion(scores)
+    chosen = int(scores.index[scores["chosen"].to_numpy(dtype=bool)][0])
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(1, 3, figsize=(13.0, 4.2), layout="constrained")
+    else:
+        fig, only = new_axes(owner, ax, (7.0, 4.5))
+        axes = [only]
+    splits = scores.loc[scores.index >= 2]
+    _panel(axes[0], splits.index, splits[criterion], chosen, criterion)
+    better = "higher" if _HIGHER_IS_BETTER[criterion] else "lower"
+    axes[0].set_ylabel(f"{criterion} ({better} is better)")
+    if len(axes) > 1:
+        _panel(axes[1], scores.index, scores["inertia"], chosen, "inertia")
+        axes[1].set_ylabel("inertia (within-cluster sum of squares)")
+        _gap_panel(axes[2], scores, chosen)
+    if len(axes) > 1:
+        decision = f"k = {chosen}" if chosen > 1 else "not split (k = 1)"
+        fig.suptitle(f"{name}: {decision}").set_parse_math(False)
+    axes[0].set_title(f"{name}: choice of k by {criterion}")
+    for each in axes:
+        each.set_xticks(scores.index if each is not axes[0] else splits.index)
+        each.set_xlabel("k (number of sub-segments)")
+        each.grid(alpha=0.3)
+        each.legend(loc="best", fontsize="small")
+        plain_text(each)
+    return fig
+
+
+def _criterion(scores: Any) -> str:
+    """The criterion column that decided, or the silhouette when none is recorded."""
+    return next((c for c in _HIGHER_IS_BETTER if scores[c].notna().any()), "silhouette")
+
+
+def _panel(ax: Axes, k: Any, values: Any, chosen: int, label: str) -> None:
+    k = np.asarray(k, dtype=np.int64)
+    values = np.asarray(values, dtype=np.float64)
+    ax.plot(k, values, marker="o", color="tab:blue", label=label)
     at = values[k == chosen]
     ax.axvline(chosen, color="tab:red", linestyle="--", linewidth=1)
     ax.plot(
@@ -80,22 +119,43 @@ def plot_k_selection(model: Any, base_segment: str, *, ax: Axes | None = None) -
         color="tab:red",
         label=f"chosen k = {chosen}",
     )
-    ax.set_xticks(k)
-    ax.set_xlabel("k (number of sub-segments)")
-    better = "higher" if _HIGHER_IS_BETTER[criterion] else "lower"
-    ax.set_ylabel(f"{criterion} ({better} is better)")
-    ax.set_title(f"{base_segment}: choice of k by {criterion}")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize="small")
-    plain_text(ax)
-    return fig
+
+
+def _gap_panel(ax: Axes, scores: Any, chosen: int) -> None:
+    from metaseg.cluster.gap import N_STANDARD_ERRORS
+
+    if scores["gap"].isna().all():
+        ax.text(
+            0.5,
+            0.5,
+            "no gap test\n(k_min >= 2 or silhouette test)",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
+        ax.set_ylabel("gap statistic")
+        return
+    k = scores.index.to_numpy(dtype=np.int64)
+    gap = scores["gap"].to_numpy(dtype=np.float64)
+    bars = N_STANDARD_ERRORS * scores["gap_se"].to_numpy(dtype=np.float64)
+    ax.errorbar(
+        k,
+        gap,
+        yerr=bars,
+        marker="o",
+        capsize=3,
+        color="tab:green",
+        label=f"gap ± {N_STANDARD_ERRORS:g} se",
+    )
+    ax.axhline(gap[0], color="grey", linestyle="--", linewidth=1, label="Gap(1)")
+    ax.axvline(chosen, color="tab:red", linestyle="--", linewidth=1)
+    ax.set_ylabel("gap statistic (split test)")
 
 
 def k_selection_segments(model: Any) -> list[str]:
     """Base segments of a fitted model that have a k-selection curve."""
     return [
         name
-        for name in split_segments(model)
-        if len(getattr(model.segments_[name].clusterer, "scores_", ())) > 0
-        and getattr(model.segments_[name].clusterer, "criterion", None) in _HIGHER_IS_BETTER
+        for name, segment in model.segments_.items()
+        if segment.selection is not None and len(segment.selection) > 0
     ]

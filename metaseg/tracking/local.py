@@ -150,6 +150,9 @@ def save_outputs(
         names.SEGMENT_METRICS_PATH: _write(
             folder, names.SEGMENT_METRICS_PATH, _csv(model.metrics_.reset_index())
         ),
+        names.K_SELECTION_PATH: _write(
+            folder, names.K_SELECTION_PATH, _csv(model.k_selection_.reset_index())
+        ),
         names.OVERALL_METRICS_PATH: _write(
             folder,
             names.OVERALL_METRICS_PATH,

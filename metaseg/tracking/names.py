@@ -23,6 +23,7 @@ TAG_FACTS_DIGEST: Final = "metaseg.facts_digest"
 TAG_EVENTS_DIGEST: Final = "metaseg.events_digest"
 TAG_N_CUSTOMERS: Final = "metaseg.n_customers"
 TAG_SEGMENT_ALGORITHM: Final = "metaseg.algorithm."  # + safe segment name
+TAG_SEGMENT_DECISION: Final = "metaseg.decision."  # + safe segment name: split or not, why
 TAG_LOCAL_DIR: Final = "metaseg.local_dir"
 TAG_MODEL_ID: Final = "metaseg.model_id"
 
@@ -52,6 +53,7 @@ PROFILES_PARQUET_PATH: Final = "profiles/profiles.parquet"
 PROFILES_CSV_PATH: Final = "profiles/profiles.csv"
 SUMMARY_PATH: Final = "summary/sub_segments.csv"
 SEGMENT_METRICS_PATH: Final = "summary/base_segments.csv"
+K_SELECTION_PATH: Final = "summary/k_selection.csv"
 OVERALL_METRICS_PATH: Final = "summary/overall_metrics.json"
 CONFIG_PATH: Final = "config/config.yaml"
 SPEC_PATH: Final = "config/segmentation.yaml"

@@ -20,6 +20,7 @@ from metaseg.tracking.names import (
     TAG_AS_OF,
     TAG_N_CUSTOMERS,
     TAG_SEGMENT_ALGORITHM,
+    TAG_SEGMENT_DECISION,
     overall_key,
     safe_key,
     segment_key,
@@ -110,4 +111,7 @@ def fit_tags(model: Any) -> dict[str, str]:
     tags[TAG_N_CUSTOMERS] = str(len(model.labels_))
     for segment, algorithm in model.metrics_["algorithm"].items():
         tags[f"{TAG_SEGMENT_ALGORITHM}{safe_key(segment)}"] = str(algorithm)
+    for segment, reason in model.metrics_["reason"].items():
+        if isinstance(reason, str) and reason:
+            tags[f"{TAG_SEGMENT_DECISION}{safe_key(segment)}"] = reason[:5_000]
     return tags

@@ -1,4 +1,4 @@
-"""plot_k_selection: the criterion per k of an AutoKMeans, with the chosen k marked."""
+"""plot_k_selection: the evidence an AutoKMeans used for k, one included, with the choice marked."""
 
 from __future__ import annotations
 
@@ -6,38 +6,58 @@ import numpy as np
 import pytest
 
 from metaseg.exceptions import ConfigError
+from metaseg.model import MetaSegmenter
 from metaseg.plots import plot_k_selection
 
 
-def test_curve_is_the_recorded_scores_and_the_chosen_k_is_marked(model, assert_rendered):
-    clusterer = model.segments_["hesitant"].clusterer
+def test_three_panels_show_the_recorded_scores_and_the_chosen_k(model, assert_rendered):
+    scores = model.segments_["hesitant"].selection
+    best = int(model.metrics_.loc["hesitant", "k"])
     fig = plot_k_selection(model, "hesitant")
     assert_rendered(fig)
-    ax = fig.axes[0]
-    curve, star = ax.get_lines()[0], ax.get_lines()[-1]
-    np.testing.assert_array_equal(curve.get_xdata(), clusterer.scores_.index.to_numpy())
-    np.testing.assert_allclose(curve.get_ydata(), clusterer.scores_["silhouette"])
-    best = int(model.metrics_.loc["hesitant", "k"])
+    criterion_ax, inertia_ax, gap_ax = fig.axes
+    curve, star = criterion_ax.get_lines()[0], criterion_ax.get_lines()[-1]
+    splits = scores.loc[scores.index >= 2]
+    np.testing.assert_array_equal(curve.get_xdata(), splits.index.to_numpy())
+    np.testing.assert_allclose(curve.get_ydata(), splits["silhouette"])
     assert list(star.get_xdata()) == [best]
-    assert star.get_ydata()[0] == pytest.approx(clusterer.scores_.loc[best, "silhouette"])
-    # the marked k is the best silhouette on the curve
-    assert best == int(clusterer.scores_["silhouette"].idxmax())
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert star.get_ydata()[0] == pytest.approx(scores.loc[best, "silhouette"])
+    legend = [t.get_text() for t in criterion_ax.get_legend().get_texts()]
     assert legend == ["silhouette", f"chosen k = {best}"]
-    assert ax.get_title() == "hesitant: choice of k by silhouette"
-    assert ax.get_ylabel() == "silhouette (higher is better)"
-    assert [int(float(t.get_text())) for t in ax.get_xticklabels()] == list(clusterer.scores_.index)
+    assert criterion_ax.get_title() == "hesitant: choice of k by silhouette"
+    assert criterion_ax.get_ylabel() == "silhouette (higher is better)"
+    # the elbow panel starts at k = 1 with the total sum of squares
+    elbow = inertia_ax.get_lines()[0]
+    np.testing.assert_array_equal(elbow.get_xdata(), scores.index.to_numpy())
+    np.testing.assert_allclose(elbow.get_ydata(), scores["inertia"])
+    assert elbow.get_xdata()[0] == 1
+    # the gap panel: Gap(k) with its bars and the Gap(1) line the split test compares with
+    gap_line = gap_ax.get_lines()[0]
+    np.testing.assert_allclose(gap_line.get_ydata(), scores["gap"])
+    assert any(np.allclose(line.get_ydata(), scores.loc[1, "gap"]) for line in gap_ax.get_lines())
+    assert fig._suptitle.get_text() == f"hesitant: k = {best}"
+
+
+def test_a_segment_left_whole_shows_why(shop_facts, assert_rendered):
+    # age alone: one unimodal population in every base segment
+    model = MetaSegmenter(n_bootstrap=0, default={"features": {"features": ["age"]}})
+    model = model.fit(shop_facts)
+    assert model.metrics_.loc["active", "k"] == 1
+    name = "active"
+    fig = plot_k_selection(model, name)
+    assert_rendered(fig)
+    assert fig._suptitle.get_text() == f"{name}: not split (k = 1)"
+    star = fig.axes[1].get_lines()[-1]
+    assert list(star.get_xdata()) == [1]
 
 
 def test_density_segment_has_no_k_selection(density_model):
-    with pytest.raises(
-        ConfigError, match=r"'active' was split by DensityClusterer.*none in this model"
-    ):
+    with pytest.raises(ConfigError, match=r"'active' has no scored k.*none in this model"):
         plot_k_selection(density_model, "active")
 
 
-def test_unsplit_and_unknown_segments(model):
-    with pytest.raises(ConfigError, match=r"'other' was not split.*0 customers"):
+def test_unscored_and_unknown_segments(model):
+    with pytest.raises(ConfigError, match=r"'other' has no scored k.*0 customers"):
         plot_k_selection(model, "other")
     with pytest.raises(ConfigError, match=r"'Active'.*Did you mean 'active'"):
         plot_k_selection(model, "Active")
