@@ -89,6 +89,9 @@ def test_tags_record_provenance(store, model_a, shop_facts) -> None:
     assert tags["team"] == "crm"
     for segment, algorithm in model_a.metrics_["algorithm"].items():
         assert tags[f"metaseg.algorithm.{segment}"] == algorithm
+    # why each base segment was split or left whole
+    for segment, reason in model_a.metrics_["reason"].items():
+        assert tags[f"metaseg.decision.{segment}"] == reason
     head = subprocess.run(
         ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=False
     )
@@ -125,6 +128,7 @@ def test_artifacts_are_logged(store, model_a, tmp_path) -> None:
         "profiles/profiles.csv",
         "summary/sub_segments.csv",
         "summary/base_segments.csv",
+        "summary/k_selection.csv",
         "summary/overall_metrics.json",
         "config/config.yaml",
         "config/segmentation.yaml",
@@ -134,6 +138,15 @@ def test_artifacts_are_logged(store, model_a, tmp_path) -> None:
         client.download_artifacts(run_id, "profiles/profiles.parquet", tmp_path)
     )
     pd.testing.assert_frame_equal(profiles, model_a.profiles_, check_dtype=False)
+    evidence = pd.read_csv(client.download_artifacts(run_id, "summary/k_selection.csv", tmp_path))
+    expected = model_a.k_selection_.reset_index()
+    assert (
+        evidence[["base_segment", "k"]].values.tolist()
+        == expected[["base_segment", "k"]].values.tolist()
+    )
+    np.testing.assert_allclose(evidence["inertia"], expected["inertia"])
+    chosen = evidence[evidence["chosen"]].set_index("base_segment")["k"]
+    assert chosen.to_dict() == model_a.metrics_.loc[chosen.index, "k"].astype(int).to_dict()
     report = pd.read_csv(client.download_artifacts(run_id, "data_report/data_report.csv", tmp_path))
     assert report[["step", "rows"]].values.tolist() == [["validate_events", 3]]
     config = yaml.safe_load(
