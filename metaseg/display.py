@@ -208,7 +208,10 @@ def _rows(model: Any) -> list[_Row]:
     for base, m in metrics.iterrows():
         split = bool(m["split"])
         k = m["k"] if _finite(m["k"]) else (m["n_sub_segments"] if split else None)
-        note = "" if split else f"not split: {m['reason'] or 'no clusterer'}"
+        note = ""
+        if not split:
+            reason = str(m["reason"] or "no clusterer")
+            note = reason if reason.startswith("not split") else f"not split: {reason}"
         rows.append(
             _Row(
                 True,

@@ -91,10 +91,19 @@ def dequantize_offsets(ids: Sequence[object] | np.ndarray, column: str) -> np.nd
     >>> bool(a[0] == b[1]) and bool(((a >= 0) & (a < 1)).all())
     True
     """
+    return offsets_from_hashes(id_hashes(ids), column)
+
+
+def id_hashes(ids: Sequence[object] | np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each id's text (``1`` and ``"1"`` hash alike)."""
     text = pd.Series(np.asarray(ids, dtype=object)).astype(str).to_numpy(dtype=object)
-    hashed = pd.util.hash_array(text, categorize=False)
+    return pd.util.hash_array(text, categorize=False)
+
+
+def offsets_from_hashes(hashes: np.ndarray, column: str) -> np.ndarray:
+    """The offsets of :func:`dequantize_offsets` from ids already hashed by :func:`id_hashes`."""
     salt = pd.util.hash_array(np.array([column], dtype=object), categorize=False)[0]
-    mixed = _splitmix64(hashed ^ salt)
+    mixed = _splitmix64(hashes ^ salt)
     return (mixed >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 

@@ -272,10 +272,10 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         """``frame`` with every dequantised count moved by its customer's fixed offset."""
         if not self.dequantized_features_:
             return frame
-        ids = facts.get(schema.CUSTOMER_ID, facts.index)
+        hashes = _transforms.id_hashes(facts.get(schema.CUSTOMER_ID, facts.index))
         out = frame.copy()
         for name in self.dequantized_features_:
-            out[name] = out[name] + _transforms.dequantize_offsets(ids, name)
+            out[name] = out[name] + _transforms.offsets_from_hashes(hashes, name)
         return out
 
     def _prepared(self, facts: pd.DataFrame) -> pd.DataFrame:

@@ -94,7 +94,8 @@ def plot_k_selection(model: Any, base_segment: str, *, ax: Axes | None = None) -
         each.set_xticks(scores.index if each is not axes[0] else splits.index)
         each.set_xlabel("k (number of sub-segments)")
         each.grid(alpha=0.3)
-        each.legend(loc="best", fontsize="small")
+        if each.get_legend_handles_labels()[0]:
+            each.legend(loc="best", fontsize="small")
         plain_text(each)
     return fig
 

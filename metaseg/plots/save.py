@@ -79,7 +79,7 @@ def save_all(model: Any, folder: str | Path, *, facts: pd.DataFrame | None = Non
         ("profile_heatmap", lambda: plot_profile_heatmap(model)),
         ("stability", lambda: plot_stability(model)),
     ]
-    stems = _stems(split_segments(model))
+    stems = _stems(list(model.segments_))
     for base in k_selection_segments(model):
         jobs.append((f"k_selection_{stems[base]}", partial(plot_k_selection, model, base)))
     if facts is not None:
@@ -99,7 +99,8 @@ def _facts_jobs(
     seed = getattr(getattr(model, "spec_", None), "random_state", 0)
     base = base_segment_of(model, facts)
     jobs: list[tuple[str, Callable[[], Figure]]] = []
-    for name, stem in stems.items():
+    for name in split_segments(model):
+        stem = stems[name]
         jobs.append((f"segment_map_{stem}", partial(_map, model, facts, name, base, seed)))
         jobs.append((f"silhouette_{stem}", partial(_silhouette, model, facts, name, base, seed)))
     return jobs

@@ -61,3 +61,17 @@ def test_file_names_are_safe_and_distinct():
         "A": "A",
         "a": "a_2",
     }
+
+
+def test_segments_left_whole_get_their_k_selection_plot(shop_facts, tmp_path):
+    from metaseg.model import MetaSegmenter
+
+    # age alone: one population in every base segment, so nothing is split
+    model = MetaSegmenter(n_bootstrap=0, default={"features": {"features": ["age"]}})
+    model = model.fit(shop_facts)
+    assert not model.metrics_["split"].any()
+    names = sorted(p.name for p in save_all(model, tmp_path))
+    scored = sorted(model.k_selection_.index.get_level_values(0).unique())
+    assert [n for n in names if n.startswith("k_selection_")] == [
+        f"k_selection_{name}.png" for name in scored
+    ]
