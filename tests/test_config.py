@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from metaseg._yaml import load_yaml
 from metaseg.config import MetasegConfig, load_config
 from metaseg.exceptions import ConfigError
 
@@ -61,3 +62,42 @@ def test_a_missing_config_file_is_named(tmp_path):
 def test_names_must_be_safe_identifiers():
     with pytest.raises(ConfigError, match=r"name"):
         load_config({"name": "drop table; --"})
+
+
+def test_the_demo_config_shipped_in_the_package_equals_the_example() -> None:
+    from metaseg._paths import PRESETS_DIR
+
+    assert load_yaml(PRESETS_DIR / "shop.yaml") == load_yaml(CONFIGS / "shop.yaml")
+
+
+def test_the_wheel_ships_the_presets_and_the_demo_config(tmp_path) -> None:
+    """What a non-editable install gets: rule presets, the demo's config, py.typed."""
+    import subprocess
+    import sys
+    import zipfile
+
+    root = CONFIGS.parent
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(root),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr[-2000:]
+    (wheel,) = tmp_path.glob("metaseg-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in ("lifecycle", "rfm", "value_tiers", "demographic", "shop"):
+        assert f"metaseg/presets/{name}.yaml" in names
+    assert "metaseg/py.typed" in names
+    assert not any(n.startswith(("configs/", "tests/", "experiments/")) for n in names)

@@ -31,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo and print its summary on stdout."""
-    from metaseg._paths import CONFIGS_DIR
+    from metaseg._paths import PRESETS_DIR
     from metaseg.cli._common import say, step
     from metaseg.cli.fit import fit_and_log
     from metaseg.config import load_config
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from metaseg.tracking import load_champion, promote
 
     started = time.perf_counter()
-    base = load_config(CONFIGS_DIR / "shop.yaml").model_dump(by_alias=True)
+    base = load_config(PRESETS_DIR / "shop.yaml").model_dump(by_alias=True)
     base["data"]["synthetic"] = {"n_customers": args.customers, "seed": args.seed}
     base["tracking"]["register"] = args.name
     if args.tracking_uri:

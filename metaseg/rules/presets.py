@@ -1,4 +1,4 @@
-"""The preset rule documents shipped in the repository's ``configs/`` folder."""
+"""The preset rule documents shipped inside the package (``metaseg/presets/``)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ from pathlib import Path
 from typing import Final
 
 from metaseg._messages import available, did_you_mean
-from metaseg._paths import CONFIGS_DIR
+from metaseg._paths import PRESETS_DIR
 from metaseg.exceptions import RuleError
 
-#: Folder of the preset YAML files (``configs/`` at the root of the repository).
-PRESETS_DIR: Final = CONFIGS_DIR
 #: Names accepted by :func:`preset_path` and by ``RuleSegmenter(rules=...)``.
 PRESET_NAMES: Final = ("rfm", "lifecycle", "value_tiers", "demographic")
 
