@@ -60,8 +60,9 @@ def recovery_table(
     Examples
     --------
     >>> table = recovery_table(["a"] * 4, [0, 0, 1, 1], ["x", "x", "y", "y"], min_size=2)
-    >>> table[["k_true", "k_found", "ari"]].iloc[0].tolist()
-    [2, 2, 1.0]
+    >>> row = table.iloc[0]
+    >>> int(row["k_true"]), int(row["k_found"]), float(row["ari"])
+    (2, 2, 1.0)
     """
     from sklearn.metrics import adjusted_rand_score
 

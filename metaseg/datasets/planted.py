@@ -13,20 +13,22 @@ margin around each threshold so the rules recover the situation of every custome
 =========== ====================================================================
 situation   what every customer of it has
 =========== ====================================================================
-hesitant    1 or more cart additions 1.2-29.5 days old that no purchase follows
+hesitant    1 or more cart additions 1.2-29.5 days old that no purchase follows;
+            orders, if any, 35 days old or more
 active      a last order 0.5-88 days old
-interested  no order ever and a last view 0.3-29.5 days old
+interested  no order ever, a last view 0.3-29.5 days old, carts only 32 days old or more
 dormant     a last order 92-363 days old and no event in the last 91 days
 churned     a last order 367-700 days old and no event in the last 366 days
 =========== ====================================================================
 
-A persona is a point in the log space of its situation's *traits*: ``orders`` (mean
-number of orders), ``aov`` (median order value), ``views`` (mean views),
-``categories`` (mean number of categories) and, for hesitant customers, ``carts``
-(mean abandoned cart additions). Each customer draws their own rates around their
-persona's: counts are Poisson with a gamma-distributed rate (negative binomial), money
-is log-normal per customer and per order. Two personas of one situation differ by a
-factor of at least ``exp(separation)`` in at least one trait; the other facts (recency
+A persona is a point in the log space of its situation's *traits* (``PLANTED_SITUATIONS``):
+``orders`` (mean number of orders; for hesitant customers the lowest level means never
+bought), ``aov`` (median order value), ``views`` (mean views), ``categories`` (mean number
+of categories) and ``carts`` (mean cart additions, hesitant and interested customers).
+Each customer draws their own rates around their persona's: counts are Poisson with a
+gamma-distributed rate (negative binomial), money is log-normal per customer and per
+order. Any two personas of one situation differ by a factor of at least
+``exp(separation)`` on at least ``MIN_TRAITS_APART`` traits; the other facts (recency
 inside the situation's window, the spread of orders over time, age, region) are the
 same for every persona and act as irrelevant features, while monetary, frequency and
 the window counts are correlated by construction.
@@ -254,7 +256,7 @@ def make_planted_shop(scenario: PlantedScenario | int, n_customers: int = 20_000
     Examples
     --------
     >>> shop = make_planted_shop(5, n_customers=1_000)
-    >>> len(shop.truth), shop.truth["persona"].str.contains("/").all()
+    >>> len(shop.truth), bool(shop.truth["persona"].str.contains("/").all())
     (1000, True)
     """
     if not isinstance(scenario, PlantedScenario):
