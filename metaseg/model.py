@@ -519,11 +519,9 @@ def _fit_segment(
         warnings.warn(message, w.category, stacklevel=4)
     seg.featurizer = featurizer
     seg.selection = getattr(clusterer, "scores_", None)
-    if getattr(clusterer, "n_clusters_", 2) < 2:
-        # the clusterer's own answer "do not split", with its reason
-        seg.reason = getattr(clusterer, "decision_", None) or clusterer.fallback_reason_
+    seg.reason = clusterer.decision_
+    if clusterer.n_clusters_ < 2:  # the clusterer's own answer "do not split"
         return seg, None
-    seg.reason = getattr(clusterer, "decision_", None)
     seg.clusterer = clusterer
     return seg, X
 

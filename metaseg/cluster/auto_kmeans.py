@@ -8,7 +8,6 @@ and the chosen k is refitted on every row; clusters are numbered largest first.
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from typing import Any
 
@@ -20,7 +19,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from metaseg.cluster._assign import nearest_reference
-from metaseg.cluster._validation import check_choice, check_int, validate_matrix
+from metaseg.cluster._validation import check_choice, check_int, check_real, validate_matrix
 from metaseg.cluster.canonical import canonical_mapping
 from metaseg.cluster.metrics import sample_rows, validity_indices
 from metaseg.exceptions import ClusteringWarning, ConfigError
@@ -56,9 +55,9 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
     otherwise every row stays in cluster 0 (a single population cut by k-means gives
     arbitrary, unstable pieces). The default test is the gap statistic
     (:mod:`metaseg.cluster.gap`): some k >= 2 must beat k = 1 against
-    ``n_references`` structureless reference sets by more than its standard error.
-    On the discovery benchmark it leaves every single-population segment whole where a
-    silhouette threshold of 0.25 splits a fifth of them. ``split_test="silhouette"``
+    ``n_references`` structureless reference sets by two standard errors. On the
+    discovery benchmark it leaves 21 of 22 single populations whole (scenarios 0-11,
+    where it was chosen: 9 of 9, against 7 of 9 for a silhouette threshold of 0.25). ``split_test="silhouette"``
     keeps the candidate when its silhouette reaches ``min_silhouette``. ``decision_``
     says which way it went and why.
 
@@ -211,25 +210,24 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
             )
         check_choice(owner, "criterion", self.criterion, tuple(CRITERIA))
         check_choice(owner, "split_test", self.split_test, SPLIT_TESTS)
-        if (
-            isinstance(self.k_tolerance, bool)
-            or not isinstance(self.k_tolerance, numbers.Real)
-            or not 0.0 <= self.k_tolerance < 1.0
-        ):
-            raise ConfigError(
-                f"{owner}: k_tolerance must be a number in [0, 1), got {self.k_tolerance!r}. "
-                "Use 0.05 (the default) or 0 for the strictly best k."
-            )
+        check_real(
+            owner,
+            "k_tolerance",
+            self.k_tolerance,
+            low=0.0,
+            high=1.0,
+            high_open=True,
+            hint="Use 0.05 (the default) or 0 for the strictly best k.",
+        )
         check_int(owner, "n_references", self.n_references, minimum=2, hint="Use 8 or more.")
-        if (
-            isinstance(self.min_silhouette, bool)
-            or not isinstance(self.min_silhouette, numbers.Real)
-            or not -1.0 <= self.min_silhouette <= 1.0
-        ):
-            raise ConfigError(
-                f"{owner}: min_silhouette must be a number in [-1, 1], got "
-                f"{self.min_silhouette!r}. Use 0.25 (the default) or -1 to keep any split."
-            )
+        check_real(
+            owner,
+            "min_silhouette",
+            self.min_silhouette,
+            low=-1.0,
+            high=1.0,
+            hint="Use 0.25 (the default) or -1 to keep any split.",
+        )
         sample_size = check_int(
             owner,
             "sample_size",

@@ -311,8 +311,9 @@ class DensityClusterer(ClusterMixin, BaseEstimator):
         self.hdbscan_ = model
         found = np.unique(model.labels_[model.labels_ != NOISE]).size
         if found == 1 and self.allow_single_cluster:
-            self._fallback(n, None)
+            self.fallback_reason_ = None
             self.decision_ = "not split: HDBSCAN selected the whole segment as one cluster"
+            self._whole(n)
             return
         if found < 2:
             what = "no cluster (every row is noise)" if found == 0 else "a single cluster"
@@ -359,9 +360,13 @@ class DensityClusterer(ClusterMixin, BaseEstimator):
         self._row_index = RowIndex(X)
         return embedding
 
-    def _fallback(self, n: int, reason: str | None) -> None:
+    def _fallback(self, n: int, reason: str) -> None:
         self.fallback_reason_ = reason
         self.decision_ = f"not split: {reason}"
+        self._whole(n)
+
+    def _whole(self, n: int) -> None:
+        """Every row in sub-segment 0."""
         self.mapping_ = {}
         self.labels_ = np.zeros(n, dtype=np.int64)
         self.probabilities_ = np.ones(n, dtype=np.float64)

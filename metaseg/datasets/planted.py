@@ -44,6 +44,7 @@ import pandas as pd
 
 from metaseg import schema
 from metaseg.datasets._personas import CATEGORIES, CATEGORY_WEIGHTS, REGIONS
+from metaseg.datasets._plan import allocate
 
 __all__ = [
     "PLANTED_SITUATIONS",
@@ -218,14 +219,6 @@ def draw_scenario(seed: int, n_customers: int = 20_000) -> PlantedScenario:
     )
 
 
-def _allocate(n: int, shares: np.ndarray) -> np.ndarray:
-    raw = n * np.asarray(shares) / np.sum(shares)
-    counts = np.floor(raw).astype(np.int64)
-    order = np.argsort(-(raw - counts), kind="stable")
-    counts[order[: n - int(counts.sum())]] += 1
-    return counts
-
-
 #: Ages in days of (the last order, earlier orders' extra age, views) per situation.
 _WINDOWS: dict[str, dict[str, tuple[float, float]]] = {
     "hesitant": {"last_order": (35.0, 300.0), "views": (1.2, 200.0), "carts": (1.2, 29.5)},
@@ -265,7 +258,7 @@ def make_planted_shop(scenario: PlantedScenario | int, n_customers: int = 20_000
     n = scenario.n_customers
     personas = scenario.personas
     weights = np.array([scenario.situation_shares[p.situation] * p.share for p in personas])
-    persona_of = np.repeat(np.arange(len(personas)), _allocate(n, weights))
+    persona_of = np.repeat(np.arange(len(personas)), allocate(n, weights / weights.sum()))
     rng.shuffle(persona_of)
     ids = np.arange(1, n + 1, dtype=np.int64)
 

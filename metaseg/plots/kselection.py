@@ -69,7 +69,7 @@ def plot_k_selection(model: Any, base_segment: str, *, ax: Axes | None = None) -
             "kmeans (AutoKMeans) have a k-selection curve: "
             f"{available(have) if have else 'none in this model'}."
         )
-    criterion = _criterion(scores)
+    criterion = model.spec_.for_segment(name).params.get("criterion", "silhouette")
     chosen = int(scores.index[scores["chosen"].to_numpy(dtype=bool)][0])
     if ax is None:
         import matplotlib.pyplot as plt
@@ -98,11 +98,6 @@ def plot_k_selection(model: Any, base_segment: str, *, ax: Axes | None = None) -
             each.legend(loc="best", fontsize="small")
         plain_text(each)
     return fig
-
-
-def _criterion(scores: Any) -> str:
-    """The criterion column that decided, or the silhouette when none is recorded."""
-    return next((c for c in _HIGHER_IS_BETTER if scores[c].notna().any()), "silhouette")
 
 
 def _panel(ax: Axes, k: Any, values: Any, chosen: int, label: str) -> None:

@@ -61,3 +61,15 @@ def test_unscored_and_unknown_segments(model):
         plot_k_selection(model, "other")
     with pytest.raises(ConfigError, match=r"'Active'.*Did you mean 'active'"):
         plot_k_selection(model, "Active")
+
+
+def test_the_panel_shows_the_criterion_the_segment_chose_k_by(shop_facts):
+    model = MetaSegmenter(n_bootstrap=0, default={"params": {"criterion": "davies_bouldin"}}).fit(
+        shop_facts
+    )
+    fig = plot_k_selection(model, "active")
+    assert fig.axes[0].get_ylabel() == "davies_bouldin (lower is better)"
+    scores = model.segments_["active"].selection
+    np.testing.assert_allclose(
+        fig.axes[0].get_lines()[0].get_ydata(), scores.loc[scores.index >= 2, "davies_bouldin"]
+    )
