@@ -8,8 +8,8 @@ the run to promote (``metaseg promote NAME VERSION`` when ``--register`` was giv
 
 Grid points
 -----------
-- ``kmeans``: one point per ``--k-ranges`` entry (automatic k in that range, by the
-  config's criterion or silhouette);
+- ``gmm`` and ``kmeans``: one point per ``--k-ranges`` entry (automatic k in that range,
+  by the config's criterion when the config used the same algorithm, else the default);
 - ``hdbscan``: one point per ``--umap`` setting (``off``: HDBSCAN on the features,
   ``on``: on a UMAP embedding), with ``--min-cluster-size``;
 
@@ -46,7 +46,9 @@ CONFIGS = {
     "synthetic": REPO / "configs" / "shop.yaml",
     "online_retail": REPO / "configs" / "online_retail.yaml",
 }
-ALGORITHMS = ("kmeans", "hdbscan")
+ALGORITHMS = ("gmm", "kmeans", "hdbscan")
+#: Algorithms whose grid points are k ranges.
+K_ALGORITHMS = ("gmm", "kmeans")
 FEATURE_CHOICES = ("config", "rfm", "engagement", "basket", "behaviour")
 #: Overall metrics where a smaller value is better (sorted ascending).
 SMALLER_IS_BETTER = frozenset({"noise_share", "davies_bouldin", "catch_all_share"})
@@ -66,11 +68,11 @@ class GridPoint:
 
     Attributes
     ----------
-    algorithm : {"kmeans", "hdbscan"}
+    algorithm : {"gmm", "kmeans", "hdbscan"}
     features : str
         ``"config"`` or a feature preset name.
     k_range : tuple of int, optional
-        ``(k_min, k_max)`` of k-means.
+        ``(k_min, k_max)`` of ``gmm`` or ``kmeans``.
     umap : bool, optional
         Whether HDBSCAN runs on a UMAP embedding.
 
@@ -88,7 +90,7 @@ class GridPoint:
     @property
     def name(self) -> str:
         """A short, readable run name."""
-        if self.algorithm == "kmeans":
+        if self.algorithm in K_ALGORITHMS:
             assert self.k_range is not None
             how = f"k{self.k_range[0]}-{self.k_range[1]}"
         else:
@@ -109,9 +111,9 @@ def parse_k_range(text: str) -> tuple[int, int]:
         k_min, k_max = int(low), int(high)
     except ValueError:
         k_min = k_max = -1
-    if not sep or k_min < 2 or k_max < k_min:
+    if not sep or k_min < 1 or k_max < max(k_min, 2):
         raise argparse.ArgumentTypeError(
-            f"k range must look like 2-8 (k_min >= 2, k_max >= k_min), got {text!r}"
+            f"k range must look like 1-8 (k_min >= 1, k_max >= k_min and >= 2), got {text!r}"
         )
     return k_min, k_max
 
@@ -122,7 +124,7 @@ def build_grid(
     features: Iterable[str],
     umap: Iterable[bool],
 ) -> list[GridPoint]:
-    """Cross the grid's dimensions; k ranges apply to k-means, UMAP to HDBSCAN only.
+    """Cross the grid's dimensions; k ranges apply to gmm and k-means, UMAP to HDBSCAN.
 
     Examples
     --------
@@ -132,7 +134,7 @@ def build_grid(
     points = []
     for algorithm in dict.fromkeys(algorithms):
         for feature in dict.fromkeys(features):
-            if algorithm == "kmeans":
+            if algorithm in K_ALGORITHMS:
                 points += [
                     GridPoint(algorithm, feature, k_range=k) for k in dict.fromkeys(k_ranges)
                 ]
@@ -171,12 +173,15 @@ def point_spec(
     for entry in entries:
         if entry.get("algorithm") == "none":
             continue
-        criterion = entry.get("params", {}).get("criterion", "silhouette")
+        criterion = entry.get("params", {}).get("criterion")
+        same_algorithm = entry.get("algorithm") == point.algorithm
         entry["algorithm"] = point.algorithm
-        if point.algorithm == "kmeans":
+        if point.algorithm in K_ALGORITHMS:
             assert point.k_range is not None
             k_min, k_max = point.k_range
-            entry["params"] = {"k_min": k_min, "k_max": k_max, "criterion": criterion}
+            entry["params"] = {"k_min": k_min, "k_max": k_max}
+            if same_algorithm and criterion is not None:
+                entry["params"]["criterion"] = criterion
         else:
             entry["params"] = {"min_cluster_size": min_cluster_size}
             if point.umap:

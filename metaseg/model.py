@@ -99,8 +99,8 @@ class MetaSegmenter(BaseEstimator):
         A preset name, a rules YAML path or text, or the rules as a mapping.
     default : SubSegmentSpec or dict, optional
         How base segments without an entry in ``segments`` are split (default
-        :class:`~metaseg.cluster.AutoKMeans` with k in [2, 8] on the ``behaviour``
-        feature preset).
+        :class:`~metaseg.cluster.AutoGaussianMixture` with k in [1, 8] chosen by ICL on
+        the ``core`` feature preset).
     segments : dict of str to SubSegmentSpec or dict, optional
         Per-base-segment algorithm, features and parameters.
     min_segment_size : int, default=200
@@ -476,8 +476,10 @@ def _check_segment_names(spec: SegmentationSpec, names: tuple[str, ...]) -> None
 
 
 def _build_clusterer(sub_spec: SubSegmentSpec, seed: int) -> Any:
-    from metaseg.cluster import AutoKMeans, DensityClusterer
+    from metaseg.cluster import AutoGaussianMixture, AutoKMeans, DensityClusterer
 
+    if sub_spec.algorithm == "gmm":
+        return AutoGaussianMixture(**sub_spec.params, random_state=seed)
     if sub_spec.algorithm == "kmeans":
         return AutoKMeans(**sub_spec.params, random_state=seed)
     return DensityClusterer(**sub_spec.params, random_state=seed)
@@ -674,6 +676,7 @@ def _segment_metrics(
 def _k_selection(fitted: dict[str, FittedSegment]) -> pd.DataFrame:
     """Every base segment's scores per k (1 included), indexed by (base_segment, k)."""
     from metaseg.cluster.auto_kmeans import SCORE_COLUMNS
+    from metaseg.cluster.auto_mixture import MIXTURE_SCORE_COLUMNS
 
     parts = {
         name: seg.selection
@@ -682,7 +685,8 @@ def _k_selection(fitted: dict[str, FittedSegment]) -> pd.DataFrame:
     }
     if not parts:
         empty = pd.MultiIndex.from_arrays([[], []], names=["base_segment", "k"])
-        return pd.DataFrame(index=empty, columns=list(SCORE_COLUMNS))
+        columns = dict.fromkeys([*MIXTURE_SCORE_COLUMNS, *SCORE_COLUMNS])
+        return pd.DataFrame(index=empty, columns=list(columns))
     return pd.concat(parts, names=["base_segment", "k"])
 
 

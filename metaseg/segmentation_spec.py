@@ -18,10 +18,20 @@ from metaseg._yaml import config_error_from_pydantic
 from metaseg.exceptions import ConfigError
 from metaseg.features import FeatureSpec
 
-Algorithm = Literal["kmeans", "hdbscan", "none"]
+Algorithm = Literal["gmm", "kmeans", "hdbscan", "none"]
 
 #: Parameters each algorithm accepts in ``params`` (the estimators' own names).
 ALGORITHM_PARAMS: dict[str, tuple[str, ...]] = {
+    "gmm": (
+        "k_min",
+        "k_max",
+        "criterion",
+        "covariance_type",
+        "reg_covar",
+        "n_init",
+        "max_iter",
+        "sample_size",
+    ),
     "kmeans": (
         "k_min",
         "k_max",
@@ -56,7 +66,9 @@ class SubSegmentSpec(BaseModel):
 
     Parameters
     ----------
-    algorithm : {"kmeans", "hdbscan", "none"}
+    algorithm : {"gmm", "kmeans", "hdbscan", "none"}, default="gmm"
+        ``gmm`` is :class:`metaseg.cluster.AutoGaussianMixture` (a Gaussian mixture whose
+        number of components, one included, is chosen by ICL),
         ``kmeans`` is :class:`metaseg.cluster.AutoKMeans` (k chosen automatically),
         ``hdbscan`` is :class:`metaseg.cluster.DensityClusterer`, ``none`` keeps the
         base segment whole (one sub-segment 0).
@@ -74,14 +86,14 @@ class SubSegmentSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    algorithm: Algorithm = "kmeans"
+    algorithm: Algorithm = "gmm"
     features: FeatureSpec = Field(default_factory=lambda: FeatureSpec(features="core"))
     params: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("params")
     @classmethod
     def _known_params(cls, params: dict[str, Any], info: Any) -> dict[str, Any]:
-        algorithm = info.data.get("algorithm", "kmeans")
+        algorithm = info.data.get("algorithm", "gmm")
         allowed = ALGORITHM_PARAMS.get(algorithm, ())
         for name in params:
             if name == "random_state":

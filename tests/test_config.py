@@ -24,7 +24,7 @@ def test_defaults_are_the_embedded_synthetic_shop():
     config = load_config({})
     assert config.data.source == "synthetic"
     assert config.segmentation.rules == "lifecycle"
-    assert config.segmentation.default.algorithm == "kmeans"
+    assert config.segmentation.default.algorithm == "gmm"
     assert config.tracking.tracking_uri is None
 
 

@@ -104,7 +104,7 @@ def test_html_escapes_names_and_has_one_row_per_segment(odd_name, model):
     assert all(len(row) == len(header) for row in body)
     cells = {row[0].strip(): row for row in body}
     dormant = cells["dormant"]
-    assert dormant[4] == "kmeans" and dormant[5] == str(int(model.metrics_.loc["dormant", "k"]))
+    assert dormant[4] == "gmm" and dormant[5] == str(int(model.metrics_.loc["dormant", "k"]))
     assert dormant[6] == f"{model.metrics_.loc['dormant', 'silhouette']:.2f}"
     odd = cells["dormant/1"]
     assert odd[9] == odd_name  # unescaped back by the parser: the exact user name

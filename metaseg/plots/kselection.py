@@ -1,4 +1,4 @@
-"""How an automatic k-means chose its number of sub-segments."""
+"""How an automatic k-means or Gaussian mixture chose its number of sub-segments."""
 
 from __future__ import annotations
 
@@ -18,20 +18,26 @@ if TYPE_CHECKING:
 
 
 def plot_k_selection(model: Any, base_segment: str, *, ax: Axes | None = None) -> Figure:
-    """Draw the evidence an AutoKMeans used to choose k, one included, with the choice marked.
+    """Draw the evidence used to choose k, one included, with the choice marked.
 
-    Three panels: the criterion for every k >= 2 (the candidate split), the inertia for
-    every k from 1 (the elbow), and the gap statistic with two standard errors (the
-    split test: the dashed line is Gap(1); a k whose lower bar clears it shows
-    structure). The title gives the decision, ``not split`` included.
+    For ``gmm`` (:class:`~metaseg.cluster.AutoGaussianMixture`), three panels for every
+    k from 1: the criterion (ICL or BIC, lower is better), the log-likelihood (how much
+    better k components fit: the elbow) and the posterior entropy (how much the
+    components overlap: what ICL charges on top of BIC).
+
+    For ``kmeans`` (:class:`~metaseg.cluster.AutoKMeans`): the criterion for every
+    k >= 2 (the candidate split), the inertia for every k from 1 (the elbow), and the
+    gap statistic with two standard errors (the split test: the dashed line is Gap(1);
+    a k whose lower bar clears it shows structure).
+
+    The title gives the decision, ``not split`` included.
 
     Parameters
     ----------
     model : MetaSegmenter
         A fitted model.
     base_segment : str
-        A base segment sub-segmented with ``kmeans`` (:class:`~metaseg.cluster.AutoKMeans`),
-        split or left whole by its split test.
+        A base segment sub-segmented with ``gmm`` or ``kmeans``, split or left whole.
     ax : matplotlib Axes, optional
         Draw only the criterion panel there; a new three-panel figure when omitted.
 
@@ -66,10 +72,12 @@ def plot_k_selection(model: Any, base_segment: str, *, ax: Axes | None = None) -
         raise ConfigError(
             f"{owner}: base segment {name!r} has no scored k "
             f"({segment.reason or segment.algorithm}); only segments sub-segmented by "
-            "kmeans (AutoKMeans) have a k-selection curve: "
+            "gmm or kmeans have a k-selection curve: "
             f"{available(have) if have else 'none in this model'}."
         )
-    criterion = model.spec_.for_segment(name).params.get("criterion", "silhouette")
+    mixture = "icl" in scores.columns
+    default_criterion = "icl" if mixture else "silhouette"
+    criterion = model.spec_.for_segment(name).params.get("criterion", default_criterion)
     chosen = int(scores.index[scores["chosen"].to_numpy(dtype=bool)][0])
     if ax is None:
         import matplotlib.pyplot as plt
@@ -78,20 +86,26 @@ def plot_k_selection(model: Any, base_segment: str, *, ax: Axes | None = None) -
     else:
         fig, only = new_axes(owner, ax, (7.0, 4.5))
         axes = [only]
-    splits = scores.loc[scores.index >= 2]
-    _panel(axes[0], splits.index, splits[criterion], chosen, criterion)
-    better = "higher" if _HIGHER_IS_BETTER[criterion] else "lower"
-    axes[0].set_ylabel(f"{criterion} ({better} is better)")
-    if len(axes) > 1:
+    shown = scores if mixture else scores.loc[scores.index >= 2]
+    _panel(axes[0], shown.index, shown[criterion], chosen, criterion)
+    higher = False if mixture else _HIGHER_IS_BETTER[criterion]
+    label = criterion.upper() if mixture else criterion
+    axes[0].set_ylabel(f"{label} ({'higher' if higher else 'lower'} is better)")
+    if len(axes) > 1 and mixture:
+        _panel(axes[1], scores.index, scores["log_likelihood"], chosen, "log-likelihood")
+        axes[1].set_ylabel("log-likelihood (higher fits better)")
+        _panel(axes[2], scores.index, scores["entropy"], chosen, "entropy")
+        axes[2].set_ylabel("posterior entropy (overlap of components)")
+    elif len(axes) > 1:
         _panel(axes[1], scores.index, scores["inertia"], chosen, "inertia")
         axes[1].set_ylabel("inertia (within-cluster sum of squares)")
         _gap_panel(axes[2], scores, chosen)
     if len(axes) > 1:
         decision = f"k = {chosen}" if chosen > 1 else "not split (k = 1)"
         fig.suptitle(f"{name}: {decision}").set_parse_math(False)
-    axes[0].set_title(f"{name}: choice of k by {criterion}")
+    axes[0].set_title(f"{name}: choice of k by {label}")
     for each in axes:
-        each.set_xticks(scores.index if each is not axes[0] else splits.index)
+        each.set_xticks(shown.index if each is axes[0] else scores.index)
         each.set_xlabel("k (number of sub-segments)")
         each.grid(alpha=0.3)
         if each.get_legend_handles_labels()[0]:

@@ -5,14 +5,19 @@ from __future__ import annotations
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from metaseg.cluster import AutoKMeans, DensityClusterer
+from metaseg.cluster import AutoGaussianMixture, AutoKMeans, DensityClusterer
 
 
 # Several checks fit on 1-15 rows, where the clusterers fall back to a single
 # sub-segment by design and say so with a ClusteringWarning.
 @pytest.mark.filterwarnings("ignore::metaseg.exceptions.ClusteringWarning")
 @parametrize_with_checks(
-    [AutoKMeans(), DensityClusterer(), DensityClusterer(reducer="umap", random_state=0)]
+    [
+        AutoGaussianMixture(),
+        AutoKMeans(),
+        DensityClusterer(),
+        DensityClusterer(reducer="umap", random_state=0),
+    ]
 )
 def test_sklearn_compatible(estimator, check, monkeypatch: pytest.MonkeyPatch) -> None:
     # check_array_api_input skips itself unless SCIPY_ARRAY_API is set. The estimators

@@ -1,4 +1,4 @@
-"""plot_k_selection: the evidence an AutoKMeans used for k, one included, with the choice marked."""
+"""plot_k_selection: the evidence used for k, one included, with the choice marked."""
 
 from __future__ import annotations
 
@@ -10,7 +10,27 @@ from metaseg.model import MetaSegmenter
 from metaseg.plots import plot_k_selection
 
 
-def test_three_panels_show_the_recorded_scores_and_the_chosen_k(model, assert_rendered):
+def test_mixture_panels_show_icl_likelihood_and_entropy_from_k_1(model, assert_rendered):
+    scores = model.segments_["hesitant"].selection
+    best = int(model.metrics_.loc["hesitant", "k"])
+    fig = plot_k_selection(model, "hesitant")
+    assert_rendered(fig)
+    criterion_ax, likelihood_ax, entropy_ax = fig.axes
+    curve, star = criterion_ax.get_lines()[0], criterion_ax.get_lines()[-1]
+    np.testing.assert_array_equal(curve.get_xdata(), scores.index.to_numpy())
+    assert curve.get_xdata()[0] == 1
+    np.testing.assert_allclose(curve.get_ydata(), scores["icl"])
+    assert list(star.get_xdata()) == [best]
+    assert star.get_ydata()[0] == pytest.approx(scores["icl"].min())
+    assert criterion_ax.get_title() == "hesitant: choice of k by ICL"
+    assert criterion_ax.get_ylabel() == "ICL (lower is better)"
+    np.testing.assert_allclose(likelihood_ax.get_lines()[0].get_ydata(), scores["log_likelihood"])
+    np.testing.assert_allclose(entropy_ax.get_lines()[0].get_ydata(), scores["entropy"])
+    assert fig._suptitle.get_text() == f"hesitant: k = {best}"
+
+
+def test_kmeans_panels_show_the_criterion_the_elbow_and_the_gap_test(shop_facts, assert_rendered):
+    model = MetaSegmenter(n_bootstrap=0, default={"algorithm": "kmeans"}).fit(shop_facts)
     scores = model.segments_["hesitant"].selection
     best = int(model.metrics_.loc["hesitant", "k"])
     fig = plot_k_selection(model, "hesitant")
@@ -21,7 +41,6 @@ def test_three_panels_show_the_recorded_scores_and_the_chosen_k(model, assert_re
     np.testing.assert_array_equal(curve.get_xdata(), splits.index.to_numpy())
     np.testing.assert_allclose(curve.get_ydata(), splits["silhouette"])
     assert list(star.get_xdata()) == [best]
-    assert star.get_ydata()[0] == pytest.approx(scores.loc[best, "silhouette"])
     legend = [t.get_text() for t in criterion_ax.get_legend().get_texts()]
     assert legend == ["silhouette", f"chosen k = {best}"]
     assert criterion_ax.get_title() == "hesitant: choice of k by silhouette"
@@ -64,12 +83,20 @@ def test_unscored_and_unknown_segments(model):
 
 
 def test_the_panel_shows_the_criterion_the_segment_chose_k_by(shop_facts):
-    model = MetaSegmenter(n_bootstrap=0, default={"params": {"criterion": "davies_bouldin"}}).fit(
-        shop_facts
-    )
+    default = {"algorithm": "kmeans", "params": {"criterion": "davies_bouldin"}}
+    model = MetaSegmenter(n_bootstrap=0, default=default).fit(shop_facts)
     fig = plot_k_selection(model, "active")
     assert fig.axes[0].get_ylabel() == "davies_bouldin (lower is better)"
     scores = model.segments_["active"].selection
     np.testing.assert_allclose(
         fig.axes[0].get_lines()[0].get_ydata(), scores.loc[scores.index >= 2, "davies_bouldin"]
     )
+
+
+def test_a_mixture_chosen_by_bic_shows_bic(shop_facts):
+    default = {"params": {"criterion": "bic"}}
+    model = MetaSegmenter(n_bootstrap=0, default=default).fit(shop_facts)
+    fig = plot_k_selection(model, "active")
+    assert fig.axes[0].get_ylabel() == "BIC (lower is better)"
+    scores = model.segments_["active"].selection
+    np.testing.assert_allclose(fig.axes[0].get_lines()[0].get_ydata(), scores["bic"])
