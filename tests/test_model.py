@@ -97,12 +97,14 @@ def test_same_seed_gives_same_labels_and_shuffled_rows_keep_labels(shop, shop_sp
     assert (by_id[schema.SEGMENT].to_numpy() == first[schema.SEGMENT].to_numpy()).all()
 
 
-def test_order_invariance_on_a_planted_shop_with_hdbscan_and_kmeans():
+def test_order_invariance_on_a_planted_shop_with_every_algorithm():
     from metaseg.datasets.planted import make_planted_shop
 
     shop = make_planted_shop(21, n_customers=3_000)
     facts = compute_facts(shop.events, shop.customers, as_of=shop.scenario.as_of)
-    spec = {"n_bootstrap": 0, "segments": {"active": {"algorithm": "hdbscan"}}}
+    # gmm (the default) everywhere else
+    segments = {"active": {"algorithm": "hdbscan"}, "dormant": {"algorithm": "kmeans"}}
+    spec = {"n_bootstrap": 0, "segments": segments}
     first = MetaSegmenter(**spec).fit(facts).labels_.set_index(schema.CUSTOMER_ID)
     for seed in (1, 2):
         shuffled = facts.sample(frac=1.0, random_state=seed).reset_index(drop=True)
@@ -126,7 +128,7 @@ def test_unsplit_segments_say_why_and_keep_their_k_evidence(shop):
         chosen = int(scores.index[scores["chosen"]][0])
         assert chosen == row["k"]
         assert row["split"] == (chosen > 1)
-        assert row["reason"].startswith("not split: gap test" if chosen == 1 else f"k={chosen}:")
+        assert row["reason"].startswith("not split: ICL(1)" if chosen == 1 else f"k={chosen}:")
 
 
 def test_metrics_stability_profiles_and_summary(fitted, shop):
