@@ -53,3 +53,20 @@ def say(args: argparse.Namespace, text: str) -> None:
     """Print a progress line on stderr unless ``--quiet``."""
     if not getattr(args, "quiet", False):
         print(text, file=sys.stderr)
+
+
+def cli_hooks(args: argparse.Namespace) -> Any:
+    """Job hooks that print progress lines and draw progress bars (silent with ``--quiet``)."""
+    from metaseg.jobs import JobHooks
+
+    @contextmanager
+    def stage(label: str) -> Iterator[Any]:
+        with step(args, label) as bar:
+
+            def advance(name: str) -> None:
+                bar.set_description_str(f"{label} {name}")
+                bar.update(1)
+
+            yield advance
+
+    return JobHooks(message=lambda text: say(args, text), stage=stage)

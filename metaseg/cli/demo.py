@@ -32,10 +32,10 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
 def run(args: argparse.Namespace) -> int:
     """Run the demo and print its summary on stdout."""
     from metaseg._paths import PRESETS_DIR
-    from metaseg.cli._common import say, step
-    from metaseg.cli.fit import fit_and_log
+    from metaseg.cli._common import cli_hooks, say, step
     from metaseg.config import load_config
     from metaseg.export import export_labels
+    from metaseg.jobs import run_fit
     from metaseg.tracking import load_champion, promote
 
     started = time.perf_counter()
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         base["tracking"]["tracking_uri"] = args.tracking_uri
     config = load_config(base)
 
-    fitted = fit_and_log(args, config)
+    fitted = run_fit(config, hooks=cli_hooks(args))
     run_info = fitted.run
     say(args, f"logged run {run_info.run_id} to {run_info.tracking_uri}")
     promotion = promote(
