@@ -91,7 +91,7 @@ def test_quickstart_runs_end_to_end(tmp_path, monkeypatch):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     runs = compare("metaseg-quickstart", tracking_uri=uri)
     assert len(runs) == 2
-    assert set(runs["segment.churned.algorithm"]) == {"kmeans", "hdbscan"}
+    assert set(runs["segment.churned.algorithm"]) == {"gmm", "hdbscan"}
     champion = load_champion("shop-quickstart", tracking_uri=uri)
     assert champion.version == "1"
 
@@ -115,7 +115,7 @@ def test_online_retail_runs_end_to_end(shared_data, tmp_path, monkeypatch):
     # the data report is shown; the defaults leave every segment whole and say why; the
     # shipped config splits some; both pass the gates and the second becomes the champion
     assert "null or empty customer_id" in text
-    assert "not split: gap test: Gap(" in text
+    assert "not split: ICL(1) = " in text
     assert "constant: every row is 0.0" in text
     assert "defaults: version 1 is the champion" in text
     assert "rhythm and basket: version 2 is the champion" in text
