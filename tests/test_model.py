@@ -67,6 +67,16 @@ def test_sub_segments_recover_planted_personas_inside_each_situation(fitted, sho
         assert fitted.metrics_.loc[base, "k"] == planted_k, base
 
 
+def test_kmeans_also_recovers_the_planted_personas(shop):
+    facts, truth = shop
+    model = MetaSegmenter(n_bootstrap=0, default={"algorithm": "kmeans"}).fit(facts)
+    joined = _joined(model.labels_, truth)
+    for base, group in joined.groupby(schema.BASE_SEGMENT):
+        ari = adjusted_rand_score(group["persona"].astype(str), group[schema.SUB_SEGMENT])
+        assert ari >= 0.9, f"{base}: ARI {ari:.3f} against the planted personas"
+    assert set(model.metrics_.loc[model.metrics_["split"], "algorithm"]) == {"kmeans"}
+
+
 def test_sub_segments_are_numbered_largest_first(fitted):
     sizes = fitted.labels_.groupby([schema.BASE_SEGMENT, schema.SUB_SEGMENT]).size()
     for base in sizes.index.get_level_values(0).unique():
