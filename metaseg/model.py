@@ -253,7 +253,7 @@ class MetaSegmenter(BaseEstimator):
         -------
         self
         """
-        from metaseg.over_time.drift import build_reference
+        from metaseg.fact_reference import build_reference
         from metaseg.rules import RuleSegmenter
 
         _check_facts(facts)

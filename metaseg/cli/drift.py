@@ -48,8 +48,8 @@ def run(args: argparse.Namespace) -> int:
     from metaseg.cli.score import parse_model_uri
     from metaseg.config import load_config
     from metaseg.data import read_table
-    from metaseg.over_time import drift_report, log_drift
-    from metaseg.tracking import load_champion
+    from metaseg.over_time import drift_report
+    from metaseg.tracking import load_champion, log_drift
 
     name, alias = parse_model_uri(args.model)
     config = load_config(args.config) if args.config else load_config({})

@@ -4,7 +4,7 @@
 
 * each fact the model reads, today against the customers it was fitted on: the
   population stability index over everybody and inside each base segment
-  (:mod:`metaseg.over_time.psi`);
+  (:mod:`metaseg.fact_reference`);
 * the share of every sub-segment then (``model.labels_``) and now
   (``model.predict(facts_now)``), with the catch-all and noise shares;
 * optionally, where customers moved since the last exported labels (a migration
@@ -15,7 +15,7 @@ and raises a :class:`DriftWarning` for each sign that the model no longer fits.
 The model does not keep its training facts, so the reference is given as
 ``reference_facts`` (the facts it was fitted on), or read from a
 ``drift_reference_`` attribute holding a :class:`FactReference` when the model has
-one (see :func:`build_reference`).
+one (see :func:`metaseg.fact_reference.build_reference`).
 """
 
 from __future__ import annotations
@@ -30,10 +30,8 @@ import pandas as pd
 from metaseg import schema
 from metaseg._messages import available, preview
 from metaseg.exceptions import ConfigError, DataError, DriftWarning
-from metaseg.over_time.psi import FactHistogram, fact_histogram, is_timestamp, psi
+from metaseg.fact_reference import EVERYONE, FactReference, build_reference, psi
 
-#: Name of the population holding every customer in the PSI table.
-EVERYONE = "(all)"
 PSI_COLUMNS = ("fact", "population", "psi", "level", "n_reference", "n_now")
 SHARE_COLUMNS = (
     schema.BASE_SEGMENT,
@@ -86,61 +84,6 @@ class DriftThresholds:
         if value >= self.psi_major:
             return "major"
         return "moderate" if value >= self.psi_moderate else "stable"
-
-
-@dataclass(frozen=True)
-class FactReference:
-    """Reference histograms of the facts a model reads, over everybody and per base segment.
-
-    Attributes
-    ----------
-    histograms : dict of (fact, population) to FactHistogram
-    skipped : dict of str to str
-        Facts not compared, with the reason.
-    """
-
-    histograms: dict[tuple[str, str], FactHistogram]
-    skipped: dict[str, str] = field(default_factory=dict)
-
-
-def build_reference(
-    facts: pd.DataFrame, columns: list[str], base_segments: Any, *, n_bins: int = 10
-) -> FactReference:
-    """Learn the reference histograms of ``columns`` over everybody and per base segment.
-
-    Parameters
-    ----------
-    facts : DataFrame
-        The reference customers (usually the facts a model was fitted on).
-    columns : list of str
-        Facts to describe (``model.feature_columns_`` without ``customer_id``).
-    base_segments : array-like
-        Base segment of each row of ``facts``.
-    n_bins : int, default 10
-        Quantile bins per numeric fact.
-
-    Examples
-    --------
-    >>> facts = pd.DataFrame({"frequency": [1.0, 2.0, 3.0, 4.0]})
-    >>> ref = build_reference(facts, ["frequency"], ["a", "a", "b", "b"], n_bins=2)
-    >>> sorted(ref.histograms)
-    [('frequency', '(all)'), ('frequency', 'a'), ('frequency', 'b')]
-    """
-    if not isinstance(n_bins, int) or isinstance(n_bins, bool) or n_bins < 2:
-        raise ConfigError(f"n_bins must be an integer >= 2, got {n_bins!r}.")
-    base = np.asarray(base_segments, dtype=object).astype(str)
-    histograms: dict[tuple[str, str], FactHistogram] = {}
-    skipped: dict[str, str] = {}
-    for column in columns:
-        values = facts[column]
-        if is_timestamp(values):
-            skipped[column] = "timestamp (moves with time); its duration facts are compared"
-            continue
-        histograms[(column, EVERYONE)] = fact_histogram(values, n_bins=n_bins)
-        for name in pd.unique(base):
-            part = values[base == name]
-            histograms[(column, str(name))] = fact_histogram(part, n_bins=n_bins)
-    return FactReference(histograms, skipped)
 
 
 @dataclass(frozen=True)

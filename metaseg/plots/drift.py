@@ -45,7 +45,8 @@ def plot_drift(report: Any, what: str = "psi", *, ax: Axes | None = None) -> Fig
     --------
     >>> fig = plot_drift(report, "psi")  # doctest: +SKIP
     """
-    from metaseg.over_time.drift import EVERYONE, DriftReport
+    from metaseg.fact_reference import EVERYONE
+    from metaseg.over_time.drift import DriftReport
 
     owner = "plot_drift"
     check_choice(owner, "what", what, WHAT)

@@ -23,6 +23,7 @@ Examples
 from metaseg.tracking.compare import Agreement, agreement_from_labels, compare, label_agreement
 from metaseg.tracking.gates import GateResult, QualityGates, coerce_gates, evaluate_gates
 from metaseg.tracking.integrity import hash_directory
+from metaseg.tracking.log_drift import log_drift
 from metaseg.tracking.log_fit import FitRun, log_fit
 from metaseg.tracking.registry import LoadedModel, PromotionResult, load_champion, promote
 from metaseg.tracking.store import resolve_tracking_uri
@@ -41,6 +42,7 @@ __all__ = [
     "hash_directory",
     "label_agreement",
     "load_champion",
+    "log_drift",
     "log_fit",
     "promote",
     "resolve_tracking_uri",

@@ -10,8 +10,9 @@ import pytest
 
 from metaseg.exceptions import ConfigError, DataError
 from metaseg.facts import compute_facts
-from metaseg.over_time import DriftWarning, drift_report, log_drift
+from metaseg.over_time import DriftWarning, drift_report
 from metaseg.over_time.drift import EVERYONE
+from metaseg.tracking import log_drift
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metaseg.over_time.psi import EPSILON, fact_histogram, psi
+from metaseg.fact_reference import EPSILON, fact_histogram, psi
 
 
 def test_identical_distributions_have_zero_psi_and_a_shift_is_large():

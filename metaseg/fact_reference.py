@@ -1,6 +1,9 @@
-"""Population stability index (PSI) of facts: reference histograms and their comparison.
+"""What the facts looked like when a model was fitted, and how far they moved since (PSI).
 
-A fact's reference histogram is learned once, on the customers a model was fitted on:
+:func:`build_reference` is called by :meth:`metaseg.model.MetaSegmenter.fit`: it keeps,
+for every fact the model reads, a reference histogram over everybody and per base
+segment (``model.drift_reference_``), so a drift report needs no training data later
+(:mod:`metaseg.over_time.drift`). A fact's reference histogram is:
 
 * numeric facts: bins cut at the reference deciles (``n_bins`` quantiles, repeated
   cut points merged), the outer bins open-ended so that new extremes are counted;
@@ -19,12 +22,17 @@ with time by construction); the duration facts derived from them are.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from metaseg.exceptions import ConfigError
+
 #: Floor of a bin's proportion in the PSI formula.
 EPSILON = 1e-4
+#: Name of the population holding every customer in the PSI table.
+EVERYONE = "(all)"
 
 
 @dataclass(frozen=True)
@@ -136,3 +144,58 @@ def is_timestamp(values: pd.Series) -> bool:
 
 def _is_numeric(values: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
+@dataclass(frozen=True)
+class FactReference:
+    """Reference histograms of the facts a model reads, over everybody and per base segment.
+
+    Attributes
+    ----------
+    histograms : dict of (fact, population) to FactHistogram
+    skipped : dict of str to str
+        Facts not compared, with the reason.
+    """
+
+    histograms: dict[tuple[str, str], FactHistogram]
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def build_reference(
+    facts: pd.DataFrame, columns: list[str], base_segments: Any, *, n_bins: int = 10
+) -> FactReference:
+    """Learn the reference histograms of ``columns`` over everybody and per base segment.
+
+    Parameters
+    ----------
+    facts : DataFrame
+        The reference customers (usually the facts a model was fitted on).
+    columns : list of str
+        Facts to describe (``model.feature_columns_`` without ``customer_id``).
+    base_segments : array-like
+        Base segment of each row of ``facts``.
+    n_bins : int, default 10
+        Quantile bins per numeric fact.
+
+    Examples
+    --------
+    >>> facts = pd.DataFrame({"frequency": [1.0, 2.0, 3.0, 4.0]})
+    >>> ref = build_reference(facts, ["frequency"], ["a", "a", "b", "b"], n_bins=2)
+    >>> sorted(ref.histograms)
+    [('frequency', '(all)'), ('frequency', 'a'), ('frequency', 'b')]
+    """
+    if not isinstance(n_bins, int) or isinstance(n_bins, bool) or n_bins < 2:
+        raise ConfigError(f"n_bins must be an integer >= 2, got {n_bins!r}.")
+    base = np.asarray(base_segments, dtype=object).astype(str)
+    histograms: dict[tuple[str, str], FactHistogram] = {}
+    skipped: dict[str, str] = {}
+    for column in columns:
+        values = facts[column]
+        if is_timestamp(values):
+            skipped[column] = "timestamp (moves with time); its duration facts are compared"
+            continue
+        histograms[(column, EVERYONE)] = fact_histogram(values, n_bins=n_bins)
+        for name in pd.unique(base):
+            part = values[base == name]
+            histograms[(column, str(name))] = fact_histogram(part, n_bins=n_bins)
+    return FactReference(histograms, skipped)
