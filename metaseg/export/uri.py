@@ -5,7 +5,10 @@ Supported targets:
 - ``labels.csv``, ``labels.parquet`` or ``file:///abs/labels.parquet``: a file.
 - ``sqlite:///labels.db?table=segment_labels`` and ``postgresql://user@host/db?table=...``:
   a SQL table (default table ``metaseg_labels``); plain ``postgresql://`` uses the
-  psycopg 3 driver.
+  psycopg 3 driver. Query options are parsed strictly: SQLite takes only ``table``
+  (SQLite URI options such as ``uri``, ``mode`` or ``vfs`` would open another database
+  than the file named), PostgreSQL takes ``table`` and the libpq connection settings of
+  :data:`POSTGRESQL_OPTIONS`; any other option is refused, not ignored.
 - ``https://...``: a webhook. Plain ``http://`` is accepted only for ``localhost``,
   ``127.0.0.1`` and ``::1`` (test receivers), so labels never cross a network unencrypted.
 """
@@ -21,6 +24,7 @@ from typing import Literal
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
+from metaseg._messages import did_you_mean
 from metaseg.exceptions import ConfigError
 
 DEFAULT_TABLE = "metaseg_labels"
@@ -34,6 +38,43 @@ _SQL_SCHEMES = {
     "postgres": "postgresql",
     "postgresql+psycopg": "postgresql",
 }
+#: Query options a SQLite target accepts.
+SQLITE_OPTIONS: tuple[str, ...] = ("table",)
+#: Query options a PostgreSQL target accepts: ``table`` and libpq connection settings
+#: that change how to connect, not which database or schema the labels land in.
+POSTGRESQL_OPTIONS: tuple[str, ...] = (
+    "table",
+    "host",
+    "port",
+    "application_name",
+    "channel_binding",
+    "client_encoding",
+    "connect_timeout",
+    "gssencmode",
+    "keepalives",
+    "keepalives_count",
+    "keepalives_idle",
+    "keepalives_interval",
+    "krbsrvname",
+    "load_balance_hosts",
+    "passfile",
+    "require_auth",
+    "requirepeer",
+    "ssl_max_protocol_version",
+    "ssl_min_protocol_version",
+    "sslcert",
+    "sslcertmode",
+    "sslcompression",
+    "sslcrl",
+    "sslcrldir",
+    "sslkey",
+    "sslmode",
+    "sslpassword",
+    "sslrootcert",
+    "sslsni",
+    "target_session_attrs",
+    "tcp_user_timeout",
+)
 _SENSITIVE_KEY = re.compile(r"pass|pwd|secret|token|key|sig|auth|cred", re.IGNORECASE)
 _SUPPORTED = (
     "a .csv or .parquet path (or file:// URI), a sqlite:///path.db or "
@@ -96,6 +137,8 @@ def redact_url(url: str) -> str:
     --------
     >>> redact_url("postgresql://bob:pw@db:5432/crm?table=t&sslpassword=x")
     'postgresql://bob:***@db:5432/crm?table=t&sslpassword=***'
+    >>> redact_url("sqlite:////tmp/labels.db?table=t")
+    'sqlite:////tmp/labels.db?table=t'
     """
     parts = urlsplit(url)
     netloc = parts.netloc
@@ -109,6 +152,11 @@ def redact_url(url: str) -> str:
         query = urlencode(
             [(k, "***" if _SENSITIVE_KEY.search(k) else v) for k, v in pairs], safe="*/:"
         )
+    if not netloc and url.startswith(f"{parts.scheme}://"):
+        # urlunsplit drops an empty authority: sqlite:///abs.db would read sqlite:/abs.db
+        shown = f"{parts.scheme}://{parts.path}"
+        shown += f"?{query}" if query else ""
+        return shown + (f"#{parts.fragment}" if parts.fragment else "")
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
@@ -131,7 +179,75 @@ def _parse_file_uri(text: str) -> Target:
             f"export target {text!r} names host {parts.netloc!r}; file:// URIs must be local "
             "(file:///absolute/path.csv)."
         )
+    if parts.query or parts.fragment:
+        extra = f"?{parts.query}" if parts.query else f"#{parts.fragment}"
+        raise ConfigError(
+            f"export target {redact_url(text)!r} has {extra!r} after the path; file targets "
+            "take no options. Fix: give the file alone, e.g. file:///abs/labels.parquet "
+            "(write a '?' or '#' in a file name as %3F or %23)."
+        )
     return _file_target(Path(url2pathname(unquote(parts.path))), text)
+
+
+def _check_sql_options(text: str, dialect: str) -> None:
+    """Refuse query options a SQL target does not know, and options given twice.
+
+    Parameters
+    ----------
+    text : str
+        The target as given.
+    dialect : {"sqlite", "postgresql"}
+        Which option list applies.
+
+    Raises
+    ------
+    ConfigError
+        Naming the option, showing its value (hidden when it looks secret) and listing
+        the known options.
+
+    Examples
+    --------
+    >>> _check_sql_options("sqlite:///x.db?table=t", "sqlite")
+    >>> _check_sql_options("sqlite:///x.db?table=t&mode=ro", "sqlite")
+    Traceback (most recent call last):
+    ...
+    metaseg.exceptions.ConfigError: export target 'sqlite:///x.db?table=t&mode=ro' has unknown option 'mode' (value 'ro'); a sqlite target knows only ['table']. SQLite URI options (uri, mode, vfs, cache, immutable, ...) would open another database than the file named, so metaseg refuses them. Fix: remove 'mode=ro' from the target, e.g. sqlite:///labels.db?table=segment_labels.
+    """
+    known = SQLITE_OPTIONS if dialect == "sqlite" else POSTGRESQL_OPTIONS
+    query = urlsplit(text).query
+    pairs = parse_qsl(query, keep_blank_values=True) if query else []
+    if query and not pairs:
+        raise ConfigError(
+            f"export target {redact_url(text)!r} has a query {query!r} that is not "
+            f"name=value options; a {dialect} target knows only {list(known)}. Fix: write "
+            "options as ?table=segment_labels."
+        )
+    seen: set[str] = set()
+    for name, value in pairs:
+        shown = "***" if _SENSITIVE_KEY.search(name) else value
+        if name not in known:
+            why = (
+                " SQLite URI options (uri, mode, vfs, cache, immutable, ...) would open "
+                "another database than the file named, so metaseg refuses them."
+                if dialect == "sqlite"
+                else ""
+            )
+            example = (
+                "sqlite:///labels.db?table=segment_labels"
+                if dialect == "sqlite"
+                else "postgresql://user@host/db?table=segment_labels&sslmode=require"
+            )
+            raise ConfigError(
+                f"export target {redact_url(text)!r} has unknown option {name!r} (value "
+                f"{shown!r}); a {dialect} target knows only {list(known)}.{why}{did_you_mean(name, known)} "
+                f"Fix: remove '{name}={shown}' from the target, e.g. {example}."
+            )
+        if name in seen:
+            raise ConfigError(
+                f"export target {redact_url(text)!r} gives option {name!r} more than once "
+                f"(last value {shown!r}); give it once."
+            )
+        seen.add(name)
 
 
 def _parse_sql(text: str) -> Target:
@@ -152,6 +268,7 @@ def _parse_sql(text: str) -> Target:
             "writes SQL labels through 'sqlite' or 'postgresql' (psycopg 3). Use "
             "sqlite:///path.db or postgresql://user@host/db."
         )
+    _check_sql_options(text, dialect)
     raw = [v for k, v in parse_qsl(urlsplit(text).query, keep_blank_values=True) if k == "table"]
     tables = url.query.get("table", DEFAULT_TABLE) if all(raw) else ""
     if isinstance(tables, tuple):

@@ -86,3 +86,62 @@ def test_redact_url_hides_passwords_and_secret_query_values():
     shown = redact_url("https://u:pw@h/p?api_key=k1&page=2&access_token=t1")
     assert "pw" not in shown.split("@")[0].split(":", 2)[-1]
     assert "k1" not in shown and "t1" not in shown and "page=2" in shown
+
+
+@pytest.mark.parametrize(
+    ("query", "option", "value"),
+    [
+        ("table=t&uri=true&mode=ro", "uri", "true"),
+        ("mode=memory", "mode", "memory"),
+        ("table=t&vfs=unix-dotfile", "vfs", "unix-dotfile"),
+        ("table=t&cache=shared", "cache", "shared"),
+        ("tabel=t", "tabel", "t"),
+    ],
+)
+def test_sqlite_options_other_than_table_are_refused(query, option, value):
+    with pytest.raises(ConfigError) as caught:
+        parse_target(f"sqlite:///labels.db?{query}")
+    message = str(caught.value)
+    assert f"unknown option {option!r} (value {value!r})" in message
+    assert "knows only ['table']" in message
+    assert "Fix: remove" in message
+
+
+def test_a_misspelt_option_gets_a_suggestion():
+    with pytest.raises(ConfigError, match="Did you mean 'table'"):
+        parse_target("sqlite:///labels.db?tabel=t")
+
+
+def test_postgresql_takes_connection_settings_but_not_options_that_move_the_labels():
+    target = parse_target("postgresql://u@db/crm?table=t&sslmode=require&connect_timeout=5")
+    assert target.table == "t"
+    assert "connect_timeout=5" in target.engine_url
+    for query in ("options=-csearch_path%3Dother", "dbname=other", "service=other"):
+        with pytest.raises(ConfigError, match="unknown option.*'sslmode'"):
+            parse_target(f"postgresql://u@db/crm?{query}")
+
+
+def test_a_secret_looking_unknown_option_is_not_shown():
+    with pytest.raises(ConfigError) as caught:
+        parse_target("postgresql://u@db/crm?api_key=hunter2")
+    assert "hunter2" not in str(caught.value)
+    assert "'api_key' (value '***')" in str(caught.value)
+
+
+def test_an_option_given_twice_is_refused():
+    with pytest.raises(ConfigError, match="option 'table' more than once"):
+        parse_target("sqlite:///labels.db?table=a&table=b")
+
+
+def test_file_uris_take_no_query_or_fragment():
+    with pytest.raises(ConfigError, match=r"'\?table=t' after the path.*no options"):
+        parse_target("file:///tmp/labels.csv?table=t")
+    with pytest.raises(ConfigError, match="'#x' after the path"):
+        parse_target("file:///tmp/labels.csv#x")
+
+
+def test_sqlite_display_keeps_the_absolute_path():
+    assert parse_target("sqlite:////tmp/labels.db?table=t").display == (
+        "sqlite:////tmp/labels.db table t"
+    )
+    assert redact_url("sqlite:///labels.db?table=t") == "sqlite:///labels.db?table=t"
