@@ -282,7 +282,7 @@ def keep_identities(
     """
     from metaseg._messages import preview
     from metaseg.exceptions import MetasegError
-    from metaseg.over_time import apply_identities, match_identities
+    from metaseg.over_time import match_identities
 
     hooks = hooks or JobHooks()
     try:
@@ -298,7 +298,7 @@ def keep_identities(
         f"{int((table['status'] == 'matched').sum())} kept, {len(match.new)} new, "
         f"{len(match.vanished)} vanished"
     )
-    model = apply_identities(model, replace(match, names={**match.names, **names}))
+    model = model.with_identities(replace(match, names={**match.names, **names}))
     codes = set(model.summary_["segment"])
     unknown = sorted(code for code in names if code not in codes)
     if unknown:

@@ -153,8 +153,8 @@ class MetaSegmenter(BaseEstimator):
         Histograms of the facts the model reads, over all fit customers and per base
         segment: the reference of :func:`metaseg.over_time.drift_report`.
     identity_ : IdentityMatch, optional
-        Set by :func:`metaseg.over_time.apply_identities` when sub-segment ids were
-        matched to a previous segmentation's.
+        Set by :meth:`with_identities` when sub-segment ids were matched to a previous
+        segmentation's.
     identity_max_ids_ : dict, optional
         Highest sub-segment id ever used per base segment (ids are never reused).
 
@@ -372,6 +372,92 @@ class MetaSegmenter(BaseEstimator):
         labels[schema.AS_OF] = as_of
         labels[schema.SCORED_AT] = pd.Timestamp.now(tz="UTC")
         return labels
+
+    def fingerprint(self) -> tuple[tuple[str, int], ...]:
+        """The (segment code, size) pairs of the fitted sub-segments, in ``summary_`` order.
+
+        Two fits with the same sub-segments and sizes have the same fingerprint; an
+        :class:`~metaseg.over_time.IdentityMatch` remembers the one it was computed for.
+        """
+        check_is_fitted(self, "summary_")
+        summary = self.summary_
+        return tuple(
+            zip(summary[schema.SEGMENT].astype(str), summary["size"].astype(int), strict=True)
+        )
+
+    def with_identities(self, match: Any) -> MetaSegmenter:
+        """Return a copy whose sub-segments carry the stable ids and names of ``match``.
+
+        Each split base segment's numbering (applied by :meth:`predict`), ``labels_``,
+        ``summary_`` and ``profiles_`` are renumbered; the names carried over by the
+        match, overridden by names this fit was given, become both the ``names``
+        parameter and ``spec_.names`` (keyed by the stable codes), so the next match
+        carries them on. ``identity_`` keeps the match and ``identity_max_ids_`` the
+        highest id used per base segment.
+
+        Parameters
+        ----------
+        match : IdentityMatch
+            From :func:`metaseg.over_time.match_identities` (previous model, this model).
+
+        Returns
+        -------
+        MetaSegmenter
+            A new fitted model; this one is left as it is. Rows of ``summary_`` and
+            ``profiles_`` are sorted by base segment, then id (noise last), and
+            sub-segments are no longer numbered largest first.
+
+        Raises
+        ------
+        ConfigError
+            If ``match`` is not an identity match, or was computed for another model
+            (or this copy already has it applied).
+
+        Examples
+        --------
+        >>> from metaseg.datasets import make_shop
+        >>> from metaseg.facts import compute_facts
+        >>> from metaseg.over_time import match_identities
+        >>> customers, events, _ = make_shop(n_customers=1_500, seed=1)
+        >>> facts = compute_facts(events, customers)
+        >>> old = MetaSegmenter(n_bootstrap=0, random_state=0).fit(facts)
+        >>> new = MetaSegmenter(n_bootstrap=0, random_state=1).fit(facts)
+        >>> stable = new.with_identities(match_identities(old, new))
+        >>> bool((stable.predict(facts)["segment"] == stable.labels_["segment"]).all())
+        True
+        """
+        import copy
+
+        from metaseg.renumber import code_map, renumbered_labels, renumbered_table
+
+        relabel = getattr(match, "relabel", None)
+        if not isinstance(relabel, dict) or not hasattr(match, "fingerprint"):
+            raise ConfigError(
+                f"match must be the IdentityMatch returned by match_identities, got "
+                f"{type(match).__name__}."
+            )
+        if self.fingerprint() != match.fingerprint:
+            raise ConfigError(
+                "match was computed for another model (its sub-segments and sizes differ "
+                "from this one's), or it was already applied. Call "
+                "match_identities(previous_model, this_model) and apply the result once."
+            )
+        codes = code_map(relabel)
+        own = {codes.get(code, code): name for code, name in (self.spec_.names or {}).items()}
+        names = {**match.names, **own}
+        model = copy.deepcopy(self)
+        for base, mapping in relabel.items():
+            seg = model.segments_.get(base)
+            if seg is not None and seg.split:
+                seg.relabel = {raw: mapping.get(canon, canon) for raw, canon in seg.relabel.items()}
+        model.summary_ = renumbered_table(self.summary_, relabel, names)
+        model.profiles_ = renumbered_table(self.profiles_, relabel, names)
+        model.labels_ = renumbered_labels(self.labels_, relabel, model.summary_)
+        model.names = dict(names) or None
+        model.spec_ = self.spec_.model_copy(update={"names": names})
+        model.identity_max_ids_ = dict(match.max_ids)
+        model.identity_ = match
+        return model
 
     def summary_text(self) -> str:
         """A fixed-width text table of the base and sub-segments (terminals and logs)."""

@@ -26,7 +26,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("rules",),  # base segments
     ("features",),  # per-segment matrices
     ("cluster", "stability", "recovery"),  # sub-segments, their stability and recovery
-    ("profile", "fact_reference"),  # what sets them apart; the facts at fit time
+    ("profile", "fact_reference", "renumber"),  # profiles; facts at fit time; renumbering
     ("segmentation_spec",),  # the validated segmentation block
     ("model",),  # MetaSegmenter
     ("over_time",),  # identities, drift, campaigns (pure)

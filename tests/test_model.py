@@ -367,3 +367,13 @@ def test_scikit_learn_contract_clone_and_params(fitted):
     # __init__ stores the arguments untouched, even invalid ones; fit validates them
     unchecked = MetaSegmenter(min_segment_size=-1)
     assert unchecked.min_segment_size == -1
+
+
+def test_a_clone_refitted_on_the_same_facts_reproduces_the_labels(fitted, shop):
+    from sklearn.base import clone
+
+    facts, _ = shop
+    again = clone(fitted).fit(facts)
+    columns = [c for c in schema.LABEL_COLUMNS if c != schema.SCORED_AT]
+    pd.testing.assert_frame_equal(again.labels_[columns], fitted.labels_[columns])
+    assert again.fingerprint() == fitted.fingerprint()

@@ -1,7 +1,7 @@
 """Segmentation over time: stable identities, drift and migration, campaign results.
 
-- :func:`match_identities` / :func:`apply_identities`: a refit keeps the ids and names
-  of the groups that are still there.
+- :func:`match_identities`: a refit keeps the ids and names of the groups that are still
+  there (applied with :meth:`metaseg.model.MetaSegmenter.with_identities`).
 - :func:`drift_report`: do today's customers still fit the model? (logged to MLflow by
   :func:`metaseg.tracking.log_drift`)
 - :func:`campaign_report`: conversion and lift of campaigns per segment.
@@ -18,7 +18,6 @@ from metaseg.over_time.drift import (
     drift_report,
 )
 from metaseg.over_time.identity import MATCH_COLUMNS, IdentityMatch, match_identities
-from metaseg.over_time.relabel import apply_identities
 
 __all__ = [
     "MATCH_COLUMNS",
@@ -28,7 +27,6 @@ __all__ = [
     "DriftWarning",
     "FactReference",
     "IdentityMatch",
-    "apply_identities",
     "build_reference",
     "campaign_report",
     "drift_report",

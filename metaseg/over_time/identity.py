@@ -20,7 +20,8 @@ segment, every new sub-segment with at most one previous sub-segment:
 
 Noise (-1) stays -1. A base segment the new model did not split keeps its single
 sub-segment 0 (the model numbers an unsplit segment 0 whatever happens).
-:func:`metaseg.over_time.apply_identities` applies the result to the new model.
+:meth:`MetaSegmenter.with_identities <metaseg.model.MetaSegmenter.with_identities>`
+applies the result to the new model.
 """
 
 from __future__ import annotations
@@ -210,13 +211,7 @@ def match_identities(
     for column in ("new_sub_segment", "previous_sub_segment", "stable_sub_segment"):
         table[column] = table[column].astype("Int64")
     table[schema.BASE_SEGMENT] = table[schema.BASE_SEGMENT].astype("str")
-    return IdentityMatch(table, relabel, names, max_ids, fingerprint(new_model))
-
-
-def fingerprint(model: Any) -> tuple[tuple[str, int], ...]:
-    """The (segment code, size) pairs of a fitted model's sub-segments."""
-    summary = model.summary_
-    return tuple(zip(summary[schema.SEGMENT].astype(str), summary["size"].astype(int), strict=True))
+    return IdentityMatch(table, relabel, names, max_ids, new_model.fingerprint())
 
 
 def _check_params(min_similarity: Any, min_common: Any) -> None:

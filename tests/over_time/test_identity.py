@@ -8,7 +8,7 @@ import pytest
 
 from metaseg.exceptions import ConfigError
 from metaseg.model import MetaSegmenter
-from metaseg.over_time import apply_identities, match_identities
+from metaseg.over_time import match_identities
 from metaseg.over_time._similarity import centre_matrix, overlap_matrix
 
 
@@ -45,14 +45,14 @@ def test_refit_with_same_data_and_seed_is_the_identity(model, facts, spec):
     assert match.is_identity
     assert set(match.table["status"]) == {"matched"}
     assert (match.table["similarity"] == 1.0).all()
-    stable = apply_identities(again, match)
+    stable = again.with_identities(match)
     pd.testing.assert_series_equal(stable.labels_["segment"], model.labels_["segment"])
 
 
 def test_subsample_refit_keeps_the_ids_of_the_planted_groups(model, facts, truth, spec):
     sample = facts.sample(frac=0.9, random_state=7)
     refit = MetaSegmenter.from_config(spec | {"random_state": 11}).fit(sample)
-    stable = apply_identities(refit, match_identities(model, refit))
+    stable = refit.with_identities(match_identities(model, refit))
 
     before = _planted(model.labels_, truth).set_index(["base_segment", "persona"])["sub"]
     after = _persona_ids(stable.labels_, truth).set_index(["base_segment", "persona"])["sub"]
@@ -80,7 +80,7 @@ def test_dropped_persona_vanishes_and_comes_back_as_a_new_group(model, facts, tr
         ["dormant", explorer_id]
     ]
     assert forward.new.empty
-    reduced_stable = apply_identities(reduced, forward)
+    reduced_stable = reduced.with_identities(forward)
 
     back = match_identities(reduced_stable, model)
     new = back.new
@@ -88,7 +88,7 @@ def test_dropped_persona_vanishes_and_comes_back_as_a_new_group(model, facts, tr
     # ids above every id used so far, the vanished one included: never reused
     used = set(model.summary_.loc[model.summary_["base_segment"] == "dormant", "sub_segment"])
     assert int(new["stable_sub_segment"].iloc[0]) == max(used) + 1
-    returned = apply_identities(model, back)
+    returned = model.with_identities(back)
     ids = _persona_ids(returned.labels_, truth).set_index(["base_segment", "persona"])["sub"]
     assert ids[("dormant", "explorer")] == max(used) + 1
     others = planted.drop(("dormant", "explorer"))
@@ -102,7 +102,7 @@ def test_user_names_are_carried_to_the_matched_group(model, facts, spec, truth):
     refit = MetaSegmenter.from_config(spec | {"random_state": 5}).fit(facts.iloc[::-1])
     match = match_identities(named, refit)
     assert match.names == {code: "Loyal small baskets"}
-    stable = apply_identities(refit, match)
+    stable = refit.with_identities(match)
     names = stable.summary_.set_index("segment")["segment_name"]
     assert names[code] == "Loyal small baskets"
     assert stable.spec_.names == {code: "Loyal small baskets"}
@@ -115,7 +115,7 @@ def test_without_shared_customers_the_centres_are_matched(model, facts, truth, s
     refit = MetaSegmenter.from_config(spec | {"random_state": 3}).fit(shifted.iloc[::-1])
     match = match_identities(model, refit)
     assert set(match.table["method"]) == {"centre"}
-    stable = apply_identities(refit, match)
+    stable = refit.with_identities(match)
     moved_truth = truth.assign(customer_id=truth["customer_id"] + 1_000_000)
     before = _planted(model.labels_, truth).set_index(["base_segment", "persona"])["sub"]
     after = _persona_ids(stable.labels_, moved_truth).set_index(["base_segment", "persona"])["sub"]
@@ -147,11 +147,30 @@ def test_bad_arguments_are_refused(model):
     with pytest.raises(ConfigError, match="new_model must be a fitted MetaSegmenter"):
         match_identities(model, MetaSegmenter())
     with pytest.raises(ConfigError, match="IdentityMatch"):
-        apply_identities(model, {"active": {0: 1}})
+        model.with_identities({"active": {0: 1}})
 
 
 def test_a_match_applies_to_its_own_model_only(model, facts, spec, truth):
     reduced = MetaSegmenter.from_config(spec).fit(_without(facts, truth, "dormant", "explorer"))
     match = match_identities(model, reduced)
     with pytest.raises(ConfigError, match="another model"):
-        apply_identities(model, match)
+        model.with_identities(match)
+
+
+def test_the_model_applies_a_match_to_a_copy_and_its_parameters_agree(model, facts, spec):
+    sample = facts.sample(frac=0.9, random_state=3)
+    refit = MetaSegmenter.from_config(spec | {"random_state": 5}).fit(sample)
+    before = refit.labels_.copy()
+    match = match_identities(model, refit)
+    stable = refit.with_identities(match)
+    # the fitted model is left as it was
+    pd.testing.assert_frame_equal(refit.labels_, before)
+    assert not hasattr(refit, "identity_")
+    # the names the model is built with and its resolved spec say the same thing
+    assert stable.get_params()["names"] == (stable.spec_.names or None)
+    assert stable.identity_ is match
+    assert stable.identity_max_ids_ == match.max_ids
+    # predict applies the stable numbering
+    pd.testing.assert_series_equal(
+        stable.predict(sample)["segment"], stable.labels_["segment"], check_names=False
+    )
