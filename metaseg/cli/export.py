@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from metaseg.cli._common import step
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
@@ -65,8 +69,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_labels(path: str):
-    """Read a labels table written by ``metaseg score``."""
-    from metaseg.data import read_table
+def read_labels(path: str) -> pd.DataFrame:
+    """Read a labels table written by ``metaseg score``, ids exactly as stored.
 
-    return read_table(path)
+    See :func:`metaseg.export.files.read_labels_file`: CSV columns are read as text and
+    Parquet columns keep their stored type, so ``"0000001"`` stays ``"0000001"``.
+    """
+    from metaseg.export.files import read_labels_file
+
+    return read_labels_file(path)

@@ -6,13 +6,94 @@ replaced (all models in it), so the diff is taken against the whole existing fil
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pandas as pd
 
-from metaseg.exceptions import ExportError
+from metaseg.exceptions import ConfigError, DataError, ExportError
 from metaseg.export.atomic import atomic_write
 from metaseg.export.payload import iso_strings
 from metaseg.export.uri import Target
 from metaseg.schema import CUSTOMER_ID, MODEL_NAME, SEGMENT
+
+#: Suffixes of labels files read as CSV (every column as text) and as Parquet.
+CSV_SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".csv.bz2", ".csv.zst", ".tsv")
+PARQUET_SUFFIXES: tuple[str, ...] = (".parquet", ".pq", ".parq")
+
+
+def read_csv_text(path: Path) -> pd.DataFrame:
+    """Read a CSV file with every column as text; only an empty field is missing.
+
+    Ids such as ``"007"`` keep their zeros, versions such as ``"1.10"`` stay as written and
+    no value is guessed to be a number, a date or a null (``"NA"`` is a text).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "labels.csv"
+    >>> _ = path.write_text("customer_id,segment_name\\n007,NA\\n12,\\n")
+    >>> read_csv_text(path).to_dict("list")
+    {'customer_id': ['007', '12'], 'segment_name': ['NA', nan]}
+    """
+    sep = "\t" if path.name.lower().endswith(".tsv") else ","
+    return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""])
+
+
+def read_labels_file(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a labels table from a CSV or Parquet file (as ``metaseg score`` writes it).
+
+    Customer ids come back exactly as stored: every CSV column is read as text (the
+    export then checks and converts ``sub_segment`` and the timestamps), and Parquet
+    columns keep the type stored in the file (text ids stay text, integer ids stay
+    integers). Nothing is re-inferred, so ``"0000001"`` never becomes ``1``.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        A ``.csv`` (also ``.csv.gz``, ``.csv.bz2``, ``.csv.zst``, ``.tsv``) file, or a
+        ``.parquet`` file or folder of Parquet files.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    ConfigError
+        The path does not exist or is neither CSV nor Parquet.
+    DataError
+        The file cannot be parsed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "labels.csv"
+    >>> _ = path.write_text("customer_id,sub_segment\\n0000001,2\\n")
+    >>> read_labels_file(path)["customer_id"].tolist()
+    ['0000001']
+    """
+    file = Path(path)
+    name = file.name.lower()
+    if not file.exists():
+        raise ConfigError(
+            f"labels file {str(file)!r} does not exist. Fix: give the .csv or .parquet file "
+            "written by 'metaseg score'."
+        )
+    is_csv = file.is_file() and name.endswith(CSV_SUFFIXES)
+    if not is_csv and not (file.is_dir() or name.endswith(PARQUET_SUFFIXES)):
+        raise ConfigError(
+            f"labels file {str(file)!r} is neither CSV nor Parquet (by its extension). Fix: "
+            f"use one of {', '.join(CSV_SUFFIXES + PARQUET_SUFFIXES)}."
+        )
+    try:
+        return read_csv_text(file) if is_csv else pd.read_parquet(file)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        kind = "CSV" if is_csv else "Parquet"
+        raise DataError(
+            f"could not read labels file {str(file)!r} as {kind} ({type(exc).__name__}: "
+            f"{exc}). Fix: give a labels file written by 'metaseg score'."
+        ) from None
 
 
 def read_file_labels(target: Target) -> pd.DataFrame | None:
@@ -30,10 +111,7 @@ def read_file_labels(target: Target) -> pd.DataFrame | None:
     if not path.exists():
         return None
     try:
-        if target.file_format == "csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-        else:
-            frame = pd.read_parquet(path)
+        frame = read_csv_text(path) if target.file_format == "csv" else pd.read_parquet(path)
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise ExportError(
             f"the existing file {str(path)!r} cannot be read to compare with the new labels "

@@ -288,3 +288,43 @@ def test_csv_files_with_clashing_guessed_types_are_read_as_text(tmp_path):
     table = read_table(tmp_path)
     assert table["code"].tolist() == ["1", "A7"]
     assert table["n"].tolist() == [1, 2]
+
+
+ZERO_IDS = ["0000001", "0000002", "0012300"]
+
+
+def _zero_events() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ZERO_IDS,
+            "timestamp": ["2024-01-01", "2024-01-02", "2024-01-03"],
+            "event_type": "purchase",
+            "amount": [1.0, 2.0, 3.0],
+        }
+    )
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_ids_with_leading_zeros_round_trip_through_files(tmp_path, suffix):
+    events_path = tmp_path / f"events{suffix}"
+    customers_path = tmp_path / f"customers{suffix}"
+    customers = pd.DataFrame({"customer_id": ZERO_IDS, "region": ["n", "s", "e"]})
+    if suffix == ".csv":
+        _zero_events().to_csv(events_path, index=False)
+        customers.to_csv(customers_path, index=False)
+    else:
+        _zero_events().to_parquet(events_path)
+        customers.to_parquet(customers_path)
+    events, _ = read_events(events_path)
+    read, _ = read_customers(customers_path)
+    assert events["customer_id"].tolist() == ZERO_IDS
+    assert read["customer_id"].tolist() == ZERO_IDS
+
+
+def test_a_folder_where_one_file_has_zero_padded_ids_keeps_every_id_as_text(tmp_path):
+    folder = tmp_path / "events"
+    folder.mkdir()
+    _zero_events().to_csv(folder / "a.csv", index=False)
+    _zero_events().assign(customer_id=["7", "8", "9"]).to_csv(folder / "b.csv", index=False)
+    events, _ = read_events(folder)
+    assert events["customer_id"].tolist() == [*ZERO_IDS, "7", "8", "9"]
