@@ -90,6 +90,14 @@ def apply_relabel(raw: np.ndarray, relabel: dict[int, int]) -> np.ndarray:
     return table[raw + offset]
 
 
+#: The defaults of the segmentation block, so the estimator and a config never disagree.
+_DEFAULTS: dict[str, Any] = {
+    name: field.default
+    for name, field in SegmentationSpec.model_fields.items()
+    if field.default_factory is None
+}
+
+
 class MetaSegmenter(BaseEstimator):
     """Rule segments first, machine-learned sub-segments inside each one.
 
@@ -180,16 +188,16 @@ class MetaSegmenter(BaseEstimator):
     def __init__(
         self,
         *,
-        rules: str | dict[str, Any] = "lifecycle",
+        rules: str | dict[str, Any] = _DEFAULTS["rules"],
         default: SubSegmentSpec | dict[str, Any] | None = None,
         segments: dict[str, SubSegmentSpec | dict[str, Any]] | None = None,
-        min_segment_size: int = 200,
-        max_fit_rows: int = 50_000,
-        n_bootstrap: int = 3,
-        stability_sample_size: int = 2_000,
-        metrics_sample_size: int = 4_000,
+        min_segment_size: int = _DEFAULTS["min_segment_size"],
+        max_fit_rows: int = _DEFAULTS["max_fit_rows"],
+        n_bootstrap: int = _DEFAULTS["n_bootstrap"],
+        stability_sample_size: int = _DEFAULTS["stability_sample_size"],
+        metrics_sample_size: int = _DEFAULTS["metrics_sample_size"],
         names: dict[str, str] | None = None,
-        random_state: int | None = 0,
+        random_state: int | None = _DEFAULTS["random_state"],
     ) -> None:
         self.rules = rules
         self.default = default

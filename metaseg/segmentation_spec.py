@@ -8,6 +8,7 @@ mapping), a default :class:`SubSegmentSpec` and per-base-segment overrides. It i
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -15,48 +16,24 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from metaseg._messages import did_you_mean
 from metaseg._yaml import config_error_from_pydantic
+from metaseg.cluster import AutoGaussianMixture, AutoKMeans, DensityClusterer
 from metaseg.exceptions import ConfigError
 from metaseg.features import FeatureSpec
 
 Algorithm = Literal["gmm", "kmeans", "hdbscan", "none"]
 
-#: Parameters each algorithm accepts in ``params`` (the estimators' own names).
+
+def _estimator_params(estimator: type) -> tuple[str, ...]:
+    """The constructor arguments of a clusterer, except the segmentation-wide seed."""
+    signature = inspect.signature(estimator.__init__)
+    return tuple(name for name in signature.parameters if name not in ("self", "random_state"))
+
+
+#: Parameters each algorithm accepts in ``params``: the estimators' own arguments.
 ALGORITHM_PARAMS: dict[str, tuple[str, ...]] = {
-    "gmm": (
-        "k_min",
-        "k_max",
-        "criterion",
-        "covariance_type",
-        "reg_covar",
-        "n_init",
-        "max_iter",
-        "sample_size",
-    ),
-    "kmeans": (
-        "k_min",
-        "k_max",
-        "criterion",
-        "k_tolerance",
-        "split_test",
-        "n_references",
-        "min_silhouette",
-        "sample_size",
-        "silhouette_size",
-        "minibatch_threshold",
-        "n_init",
-    ),
-    "hdbscan": (
-        "min_cluster_size",
-        "min_samples",
-        "reducer",
-        "n_components",
-        "n_neighbors",
-        "min_dist",
-        "noise_policy",
-        "noise_threshold",
-        "cluster_selection_method",
-        "allow_single_cluster",
-    ),
+    "gmm": _estimator_params(AutoGaussianMixture),
+    "kmeans": _estimator_params(AutoKMeans),
+    "hdbscan": _estimator_params(DensityClusterer),
     "none": (),
 }
 

@@ -87,12 +87,6 @@ def segment_names(model: Any) -> dict[str, str]:
     )
 
 
-def sub_segment_name(names: dict[str, str], base_segment: str, sub_segment: int) -> str:
-    """Name of a sub-segment, or its code when the fitted model never saw it."""
-    code = schema.segment_code(base_segment, sub_segment)
-    return names.get(code, code)
-
-
 def sub_segment_order(values: pd.Series | list[int]) -> list[int]:
     """Distinct sub-segment numbers ascending, noise (-1) last."""
     distinct = sorted({int(v) for v in values})
