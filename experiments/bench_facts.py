@@ -7,7 +7,7 @@ then computes the facts three ways, each in a fresh subprocess so that its peak 
 
 * ``duckdb-parquet``: ``compute_facts(path)``, DuckDB reads the file directly;
 * ``duckdb-pandas``: the events read into pandas first, then ``compute_facts(frame)``;
-* ``pandas``: :func:`metaseg.facts.reference.reference_facts` (groupby), the baseline.
+* ``pandas``: ``reference_facts`` of ``tests/facts/pandas_facts.py`` (groupby), the baseline.
 
 The facts time excludes reading the Parquet file into pandas (reported apart); the
 peak memory includes it. With ``--check`` the three results are compared.
@@ -89,8 +89,16 @@ def generate(generator: str, n_customers: int, folder: Path) -> tuple[Path, Path
 
 def worker(method: str, events_path: str, customers_path: str, threads: int, out: str) -> None:
     """Compute the facts one way and print a JSON line of timings and peak memory."""
+    import importlib.util
+
     from metaseg.facts import compute_facts
-    from metaseg.facts.reference import reference_facts
+
+    oracle = Path(__file__).resolve().parents[1] / "tests" / "facts" / "pandas_facts.py"
+    spec = importlib.util.spec_from_file_location("pandas_facts", oracle)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    reference_facts = module.reference_facts
 
     customers = pd.read_parquet(customers_path)
     load_s = 0.0

@@ -2,7 +2,8 @@
 
 Every fact is defined once in :mod:`metaseg.facts.registry`; :func:`facts_sql` turns the
 registry into portable SQL and :func:`compute_facts` runs it over a DataFrame or Parquet
-files. :mod:`metaseg.facts.reference` computes the same facts with plain pandas.
+files. The tests check it against an independent pandas implementation
+(``tests/facts/pandas_facts.py``).
 """
 
 from metaseg.facts.compute import compute_facts

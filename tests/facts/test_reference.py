@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from metaseg.facts import compute_facts
-from metaseg.facts.reference import reference_facts
 
 from .conftest import AS_OF, DAY, WINDOWS
+from .pandas_facts import reference_facts
 
 
 def assert_same_facts(actual: pd.DataFrame, expected: pd.DataFrame) -> None:

@@ -2,8 +2,8 @@
 
 This is a second, independent implementation of the facts defined in
 :mod:`metaseg.facts.registry`: the tests use it as an oracle for the DuckDB query and
-``experiments/bench_facts.py`` as the baseline. It takes a DataFrame only and checks
-its parameters but not its events; use :func:`metaseg.facts.compute_facts` in pipelines.
+``experiments/bench_facts.py`` as the baseline. It is not part of the package: it takes
+a DataFrame only and checks its parameters but not its events.
 """
 
 from __future__ import annotations
