@@ -81,7 +81,7 @@ def segmentation_text(model: Any) -> str:
     >>> customers, events, _ = make_shop(n_customers=1_000, seed=0)
     >>> model = MetaSegmenter(n_bootstrap=0).fit(compute_facts(events, customers))
     >>> segmentation_text(model).splitlines()[1]
-    '1,000 customers in 7 base segments (3 split), 16 sub-segments'
+    '1,000 customers in 7 base segments (3 split), 13 sub-segments'
     """
     if not _is_fitted("segmentation_text", model):
         return NOT_FITTED

@@ -4,10 +4,14 @@ Examples
 --------
 >>> import pandas as pd
 >>> from metaseg.features import SegmentFeaturizer
->>> facts = pd.DataFrame({"recency_days": [3.0, 40.0, 200.0],
-...                       "frequency": [5, 2, 1], "monetary": [500.0, 80.0, 20.0]})
->>> SegmentFeaturizer(spec={"features": "rfm"}).fit_transform(facts).shape
-(3, 3)
+>>> facts = pd.DataFrame({"recency_days": [3.0, 40.0, 200.0, 9.0, 60.0],
+...                       "frequency": [2, 5, 1, 3, 1],
+...                       "monetary": [90.0, 500.0, 20.0, 30.0, 300.0]})
+>>> featurizer = SegmentFeaturizer(spec={"features": "rfm"})
+>>> featurizer.fit_transform(facts).shape
+(5, 3)
+>>> featurizer.dropped_features_
+{}
 """
 
 from metaseg.features.pipeline import SegmentFeaturizer, signed_log1p
