@@ -109,7 +109,7 @@ def _save(report, folder: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from metaseg.export.atomic import atomic_write_bytes
+    from metaseg._io import atomic_write_bytes
     from metaseg.plots.drift import plot_drift
 
     out = Path(folder)

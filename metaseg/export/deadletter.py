@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from metaseg._io import atomic_write_bytes
 from metaseg.exceptions import ExportError
-from metaseg.export.atomic import atomic_write_bytes
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from metaseg._io import atomic_write
 from metaseg.exceptions import ConfigError, DataError, ExportError
-from metaseg.export.atomic import atomic_write
 from metaseg.export.payload import iso_strings
 from metaseg.export.uri import Target
 from metaseg.schema import CUSTOMER_ID, MODEL_NAME, SEGMENT

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from metaseg._io import atomic_write
 from metaseg.exceptions import ExportError
-from metaseg.export.atomic import atomic_write
 from metaseg.export.validate import key_strings, text_value
 from metaseg.schema import LABEL_COLUMNS, MODEL_NAME
 

@@ -149,7 +149,7 @@ def _stems(names: list[str]) -> dict[str, str]:
 def _write(fig: Figure, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
-    from metaseg.export.atomic import atomic_write_bytes
+    from metaseg._io import atomic_write_bytes
 
     buffer = io.BytesIO()
     try:

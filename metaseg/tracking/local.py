@@ -17,10 +17,10 @@ from typing import Any
 
 import pandas as pd
 
+from metaseg._io import atomic_write_bytes
 from metaseg._yaml import load_yaml
 from metaseg.data.report import DataReport
 from metaseg.exceptions import ConfigError
-from metaseg.export.atomic import atomic_write_bytes
 from metaseg.tracking import names
 
 #: Base folder of the default output folders, relative to the working directory.

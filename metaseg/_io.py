@@ -4,18 +4,87 @@ The new content goes to a temporary file in the target's folder, which is flushe
 fsynced, given the old file's permissions, moved over the target with ``os.replace``
 (atomic on POSIX and Windows when both are on one file system), and the folder is
 fsynced so the rename itself survives a power cut.
+
+Every writer of metaseg (labels, ledgers, dead letters, run files, plots) goes through
+here. A process killed mid-write leaves its temporary file behind; the next write of the
+same target removes it once its writer is gone (:func:`remove_stale_temps`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 _TEMP_MARK = ".metaseg-tmp-"
+#: A temporary file whose writer cannot be checked (another host) is stale after this.
+STALE_AFTER_S = 24 * 3600.0
+
+log = logging.getLogger("metaseg")
+
+
+def _temp_prefix(target: Path, pid: int) -> str:
+    return f".{target.name}{_TEMP_MARK}{pid}-"
+
+
+def _writer_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):  # exists under another user, or cannot be asked
+        return True
+    return True
+
+
+def remove_stale_temps(path: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temporary files that killed writers of ``path`` left behind.
+
+    A temporary file is named after its target and its writer's process id. It is stale
+    when that process no longer runs, or, for a name without a readable id, when it is
+    older than :data:`STALE_AFTER_S`. Files of other targets are never touched.
+
+    Returns
+    -------
+    list of Path
+        The files removed (each is also logged).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> leftover = folder / ".labels.csv.metaseg-tmp-999999999-abc"
+    >>> _ = leftover.write_text("half a file")
+    >>> [p.name for p in remove_stale_temps(folder / "labels.csv")]
+    ['.labels.csv.metaseg-tmp-999999999-abc']
+    """
+    target = Path(path)
+    removed = []
+    head = f".{target.name}{_TEMP_MARK}"
+    try:
+        candidates = [p for p in target.parent.iterdir() if p.name.startswith(head)]
+    except OSError:
+        return []
+    for candidate in candidates:
+        pid_text = candidate.name[len(head) :].split("-", 1)[0]
+        if pid_text.isdigit():
+            stale = not _writer_alive(int(pid_text))
+        else:
+            try:
+                stale = time.time() - candidate.stat().st_mtime > STALE_AFTER_S
+            except OSError:
+                continue
+        if stale:
+            with contextlib.suppress(OSError):
+                candidate.unlink()
+                removed.append(candidate)
+                log.info("removed %s, left by an interrupted write of %s", candidate, target)
+    return removed
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -87,7 +156,17 @@ def atomic_write(
         raise ValueError(f"mode must be 'wb' or 'w', got {mode!r}")
     target = Path(path)
     folder = target.parent
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}{_TEMP_MARK}", dir=folder)
+    remove_stale_temps(target)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(target, os.getpid()), dir=folder)
+    except OSError as exc:
+        # the temporary file's name would only confuse: say which target failed and why
+        raise type(exc)(
+            exc.errno,
+            f"cannot write {target}: {exc.strerror} in its folder {folder} (metaseg writes "
+            "a temporary file there, then renames it). Make the folder writable or choose "
+            "another target",
+        ) from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as fh:
