@@ -16,7 +16,7 @@ import pandas as pd
 
 from metaseg import schema
 from metaseg._messages import preview
-from metaseg.data._columns import null_ids
+from metaseg.data._columns import null_ids, standard_ids
 from metaseg.data.policy import ValidationPolicy
 from metaseg.data.report import DataReport
 from metaseg.exceptions import DataError
@@ -52,10 +52,107 @@ def drop_summary(report: DataReport, *, what: str, total: int) -> str | None:
     """
     if not report.rows_dropped:
         return None
-    parts = "; ".join(f"{e.reason}: {e.rows:,}" for e in report if e.action == "dropped")
+    parts = "; ".join(
+        f"{e.reason}: {e.rows:,}" for e in report if e.action == "dropped" and e.unit == "rows"
+    )
+    whole = ""
+    if report.customers_dropped:
+        reasons = "; ".join(
+            f"{r.removesuffix(NO_EVENT_LEFT)}: {n:,}"
+            for r, n in report.customers_by_reason().items()
+        )
+        whole = f", and {report.customers_dropped:,} customers lost every event ({reasons})"
     return (
-        f"{what} dropped {report.rows_dropped:,} of {total:,} rows ({parts}); "
+        f"{what} dropped {report.rows_dropped:,} of {total:,} rows ({parts}){whole}; "
         "see the returned DataReport."
+    )
+
+
+#: End of the reason of every report entry counting customers left with no event.
+NO_EVENT_LEFT = ": customer left with no event, no label unless the customers table lists it"
+
+
+def lost_customers(
+    ids: pd.Series,
+    has_id: np.ndarray,
+    alive: np.ndarray,
+    stages: list[tuple[str, np.ndarray]],
+    *,
+    report: DataReport,
+    step: str,
+) -> None:
+    """Count the customers whose every event was dropped, by reason, in ``report``.
+
+    A customer whose events are all dropped (after ``as_of``, bad timestamps, bad
+    amounts) vanishes from the events, so without a customers table it gets no facts
+    and no label. Each such customer is counted once, under the reason that dropped
+    all its events, or under "more than one reason".
+
+    Parameters
+    ----------
+    ids : Series
+        The raw ``customer_id`` column of the whole table.
+    has_id : ndarray of bool
+        Rows with a customer id (rows without one are counted as rows only).
+    alive : ndarray of bool
+        Rows kept.
+    stages : list of (str, ndarray of bool)
+        In check order, the words of each dropping check ("after as_of (...)") and the
+        ``alive`` mask right after it.
+    report : DataReport
+        Receives one ``dropped`` entry per reason, ``unit="customers"``.
+    step : str
+        The step named in the entries.
+
+    Examples
+    --------
+    >>> ids = pd.Series(["a", "a", "b", "c"])
+    >>> every = np.ones(4, bool)
+    >>> late = np.array([True, False, False, True])
+    >>> report = DataReport()
+    >>> lost_customers(ids, every, late, [("after as_of", late)], report=report, step="s")
+    >>> report.customers_by_reason()  # doctest: +NORMALIZE_WHITESPACE
+    {'every event after as_of: customer left with no event, no label unless the
+      customers table lists it': 1}
+    """
+    if (alive == has_id).all():
+        return
+    codes, uniques = pd.factorize(standard_ids(ids[has_id]))
+    kept = np.bincount(codes, weights=alive[has_id], minlength=len(uniques)) > 0
+    if kept.all():
+        return
+    reason = np.full(len(ids), -1, dtype=np.int16)
+    before = has_id
+    for i, (_, after) in enumerate(stages):
+        reason[before & ~after] = i
+        before = after
+    per_row = reason[has_id]
+    first = np.full(len(uniques), np.iinfo(np.int16).max, dtype=np.int16)
+    last = np.full(len(uniques), -1, dtype=np.int16)
+    np.minimum.at(first, codes, per_row)
+    np.maximum.at(last, codes, per_row)
+    lost = ~kept
+    names = [f"every event {words}" for words, _ in stages]
+    for i, name in enumerate(names):
+        which = lost & (first == i) & (last == i)
+        _add_lost(report, step, name, uniques, which)
+    mixed = lost & (first != last)
+    _add_lost(
+        report, step, "every event dropped, for more than one of the reasons above", uniques, mixed
+    )
+
+
+def _add_lost(
+    report: DataReport, step: str, why: str, uniques: pd.Index, which: np.ndarray
+) -> None:
+    report.add(
+        step,
+        "dropped",
+        f"{why}{NO_EVENT_LEFT}",
+        rows=int(which.sum()),
+        column=schema.CUSTOMER_ID,
+        examples=[_plain(v) for v in uniques[np.flatnonzero(which)[:5]]],
+        unit="customers",
     )
 
 

@@ -15,6 +15,8 @@ import pandas as pd
 
 Action = Literal["dropped", "changed", "info"]
 _ACTIONS: tuple[str, ...] = ("dropped", "changed", "info")
+Unit = Literal["rows", "customers"]
+_UNITS: tuple[str, ...] = ("rows", "customers")
 
 
 @dataclass(frozen=True)
@@ -31,11 +33,14 @@ class ReportEntry:
     reason : str
         Why, in words a user understands.
     rows : int
-        How many rows were affected.
+        How many rows (or customers, see ``unit``) were affected.
     column : str, optional
         The column that caused the action.
     examples : tuple
         A few offending values, for the message.
+    unit : {"rows", "customers"}
+        What ``rows`` counts. ``"customers"`` entries count whole customers, for example
+        customers left with no event, and are kept apart from the row totals.
     """
 
     step: str
@@ -44,6 +49,7 @@ class ReportEntry:
     rows: int
     column: str | None = None
     examples: tuple[Any, ...] = ()
+    unit: Unit = "rows"
 
 
 @dataclass
@@ -71,17 +77,24 @@ class DataReport:
         rows: int,
         column: str | None = None,
         examples: Iterable[Any] = (),
+        unit: Unit = "rows",
     ) -> None:
-        """Record an action; actions that touched no row are not recorded."""
+        """Record an action; actions that touched no row are not recorded.
+
+        ``unit="customers"`` records a count of customers rather than rows (see
+        :attr:`customers_dropped`).
+        """
         if action not in _ACTIONS:
             raise ValueError(f"action must be one of {_ACTIONS}, got {action!r}")
+        if unit not in _UNITS:
+            raise ValueError(f"unit must be one of {_UNITS}, got {unit!r}")
         rows = int(rows)
         if rows < 0:
             raise ValueError(f"rows must be >= 0, got {rows}")
         if rows == 0:
             return
         self.entries.append(
-            ReportEntry(step, action, reason, rows, column, tuple(list(examples)[:5]))
+            ReportEntry(step, action, reason, rows, column, tuple(list(examples)[:5]), unit)
         )
 
     def extend(self, other: DataReport) -> DataReport:
@@ -95,8 +108,8 @@ class DataReport:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def _total(self, action: str) -> int:
-        return sum(e.rows for e in self.entries if e.action == action)
+    def _total(self, action: str, unit: str = "rows") -> int:
+        return sum(e.rows for e in self.entries if e.action == action and e.unit == unit)
 
     @property
     def rows_dropped(self) -> int:
@@ -108,39 +121,79 @@ class DataReport:
         """Total number of rows whose values were changed."""
         return self._total("changed")
 
+    @property
+    def customers_dropped(self) -> int:
+        """Total number of customers dropped whole (entries with ``unit="customers"``).
+
+        Examples
+        --------
+        >>> report = DataReport()
+        >>> report.add("validate_events", "dropped", "every event after as_of", rows=2,
+        ...            unit="customers")
+        >>> report.customers_dropped, report.rows_dropped
+        (2, 0)
+        """
+        return self._total("dropped", "customers")
+
     def dropped(self, reason_contains: str | None = None) -> int:
         """Rows dropped, optionally only those whose reason contains a text."""
         return sum(
             e.rows
             for e in self.entries
-            if e.action == "dropped" and (reason_contains is None or reason_contains in e.reason)
+            if e.action == "dropped"
+            and e.unit == "rows"
+            and (reason_contains is None or reason_contains in e.reason)
         )
+
+    def customers_by_reason(self) -> dict[str, int]:
+        """Customers dropped whole, per reason, in the order they were recorded.
+
+        Examples
+        --------
+        >>> report = DataReport()
+        >>> report.add("s", "dropped", "every event after as_of", rows=3, unit="customers")
+        >>> report.customers_by_reason()
+        {'every event after as_of': 3}
+        """
+        counts: dict[str, int] = {}
+        for e in self.entries:
+            if e.action == "dropped" and e.unit == "customers":
+                counts[e.reason] = counts.get(e.reason, 0) + e.rows
+        return counts
 
     def to_frame(self) -> pd.DataFrame:
         """Return the report as a DataFrame with one row per entry."""
-        columns = ["step", "action", "reason", "rows", "column", "examples"]
+        columns = ["step", "action", "reason", "rows", "column", "examples", "unit"]
         records = [
-            (e.step, e.action, e.reason, e.rows, e.column, ", ".join(map(str, e.examples)))
+            (e.step, e.action, e.reason, e.rows, e.column, ", ".join(map(str, e.examples)), e.unit)
             for e in self.entries
         ]
         frame = pd.DataFrame.from_records(records, columns=columns)
         frame["rows"] = frame["rows"].astype("int64")
         return frame
 
+    def _caption(self) -> str:
+        caption = f"{self.rows_dropped:,} rows dropped, {self.rows_changed:,} changed"
+        if self.customers_dropped:
+            caption += f", {self.customers_dropped:,} customers left with no event"
+        return caption
+
     def __str__(self) -> str:
         if not self.entries:
             return "DataReport: no rows dropped or changed"
-        lines = [f"DataReport: {self.rows_dropped:,} rows dropped, {self.rows_changed:,} changed"]
+        lines = [f"DataReport: {self._caption()}"]
         width = max(len(e.step) for e in self.entries)
         for e in self.entries:
             col = f" [{e.column}]" if e.column else ""
             ex = f" e.g. {', '.join(map(str, e.examples))}" if e.examples else ""
-            lines.append(f"  {e.step:<{width}}  {e.action:<7} {e.rows:>12,}  {e.reason}{col}{ex}")
+            unit = " customers:" if e.unit == "customers" else ""
+            lines.append(
+                f"  {e.step:<{width}}  {e.action:<7} {e.rows:>12,}{unit}  {e.reason}{col}{ex}"
+            )
         return "\n".join(lines)
 
     def __repr__(self) -> str:
         return str(self)
 
     def _repr_html_(self) -> str:
-        caption = f"{self.rows_dropped:,} rows dropped, {self.rows_changed:,} changed"
-        return f"<p>DataReport: {caption}</p>" + self.to_frame().to_html(index=False)
+        return f"<p>DataReport: {self._caption()}</p>" + self.to_frame().to_html(index=False)

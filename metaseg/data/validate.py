@@ -4,7 +4,9 @@
 the standard column names, coerce it to the standard dtypes and apply a
 :class:`~metaseg.data.policy.ValidationPolicy` to bad rows. Every row dropped or changed
 is recorded in the returned :class:`~metaseg.data.report.DataReport`; a
-:class:`~metaseg.exceptions.DataQualityWarning` summarises drops.
+:class:`~metaseg.exceptions.DataQualityWarning` summarises drops. A customer whose every
+event is dropped (all after ``as_of``, say) is counted too, once, by reason (entries with
+``unit="customers"``): without a customers table it would otherwise vanish from the labels.
 
 Output dtypes: ``customer_id`` int64 when every id is integral (``12346.0`` becomes
 ``12346``), else ``str``; ``timestamp`` tz-aware UTC; ``event_type`` lower-case ``str``;
@@ -94,6 +96,8 @@ def _validate_events(
     alive = checks.check_null_ids(
         df[schema.CUSTOMER_ID], alive, table="events", label=label(schema.CUSTOMER_ID), **common
     )
+    has_id = alive
+    stages: list[tuple[str, np.ndarray]] = []
     event_type = df[schema.EVENT_TYPE]
     codes, labels, relabelled = checks.event_type_codes(
         event_type, alive, label=label(schema.EVENT_TYPE), report=report, step=step
@@ -110,14 +114,18 @@ def _validate_events(
     alive = checks.check_timestamps(
         raw_times, invalid, alive, column=schema.TIMESTAMP, label=label(schema.TIMESTAMP), **common
     )
+    stages.append(("had a missing or unparseable timestamp", alive))
     if times is not raw_times:
         df[schema.TIMESTAMP] = times
     if cutoff is not None:
         alive = checks.check_as_of(times, alive, as_of=cutoff, **common)
+        stages.append((f"after as_of ({cutoff})", alive))
     raw_amount = df[schema.AMOUNT]
     amount, alive = checks.check_amounts(
         raw_amount, codes, labels, alive, label=label(schema.AMOUNT), **common
     )
+    stages.append(("had a non-numeric, missing or infinite amount", alive))
+    checks.lost_customers(df[schema.CUSTOMER_ID], has_id, alive, stages, report=report, step=step)
     negative, amount, retyped = checks.negative_to_refunds(
         codes, amount, labels, alive, label=label(schema.AMOUNT), **common
     )
@@ -179,7 +187,8 @@ def validate_events(
     events : DataFrame
         The validated table, index reset.
     report : DataReport
-        Every row dropped or changed.
+        Every row dropped or changed, and the customers left with no event, by reason
+        (:attr:`DataReport.customers_dropped`).
 
     Raises
     ------

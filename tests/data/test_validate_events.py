@@ -329,6 +329,55 @@ def test_events_after_as_of_are_dropped(events_frame):
     assert report.entries[0].column == "timestamp"
 
 
+def test_customers_whose_every_event_is_after_as_of_are_counted_by_reason(events_frame):
+    # customer 12348 has two events, both after 2011-02-01 12:00
+    events, report = validate(events_frame, as_of="2011-02-01 12:00")
+    assert 12348 not in set(events["customer_id"])
+    assert report.rows_dropped == 2  # rows and customers are counted apart
+    assert report.customers_dropped == 1
+    [entry] = [e for e in report if e.unit == "customers"]
+    assert entry.action == "dropped" and entry.column == "customer_id"
+    assert entry.examples == (12348,)
+    assert entry.reason == (
+        "every event after as_of (2011-02-01 12:00:00+00:00): customer left with no event, "
+        "no label unless the customers table lists it"
+    )
+    assert "2 rows dropped, 0 changed, 1 customers left with no event" in str(report)
+
+
+def test_every_customer_is_kept_or_counted_once_under_its_reason():
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["0000001", "0000002", "0000002", "0000003", "0000004", "0000004"],
+            "timestamp": [
+                "2024-01-01",
+                "2024-03-01",
+                "2024-01-02",
+                "2024-03-02",
+                "not a date",
+                "2024-03-03",
+            ],
+            "event_type": "purchase",
+            "amount": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        }
+    )
+    with pytest.warns(DataQualityWarning) as caught:
+        events, report = validate_events(
+            frame, as_of="2024-02-01", policy={"invalid_timestamps": "drop"}
+        )
+    assert sorted(set(events["customer_id"])) == ["0000001", "0000002"]
+    assert report.customers_by_reason() == {
+        "every event after as_of (2024-02-01 00:00:00+00:00): customer left with no event, "
+        "no label unless the customers table lists it": 1,
+        "every event dropped, for more than one of the reasons above: customer left with no "
+        "event, no label unless the customers table lists it": 1,
+    }
+    assert events["customer_id"].nunique() + report.customers_dropped == 4
+    message = str(caught[0].message)
+    assert "and 2 customers lost every event" in message
+    assert "every event after as_of (2024-02-01 00:00:00+00:00): 1" in message
+
+
 def test_naive_as_of_is_read_in_the_zone(events_frame):
     # 12:00 in New York is 17:00 UTC: the 2011-02-01 12:00 UTC event is before it
     events, _ = validate(events_frame, as_of="2011-02-01 12:00", timezone="America/New_York")
