@@ -18,6 +18,7 @@ from metaseg.facts.sources import (
     attach_customers,
     attach_events,
     check_customers,
+    customers_after_as_of,
     event_stats,
 )
 from metaseg.facts.sql import AS_OF_PARAMETER, facts_sql
@@ -56,7 +57,9 @@ def compute_facts(
     report : DataReport, optional
         Receives ``info`` entries: events after ``as_of`` left out, customers without
         events, customers with events but missing from ``customers``, signups after
-        ``as_of``.
+        ``as_of``; and a ``dropped`` entry counting customers (``unit="customers"``)
+        whose every event is after ``as_of`` and who are not in ``customers``: they get
+        no row.
 
     Returns
     -------
@@ -64,7 +67,9 @@ def compute_facts(
         ``customer_id``, the facts of :func:`metaseg.facts.describe_facts` and the
         customer attributes, sorted by ``customer_id``. ``attrs["as_of"]`` holds
         ``as_of`` (UTC), ``attrs["windows"]`` the windows and
-        ``attrs["events_after_as_of"]`` how many events were left out.
+        ``attrs["events_after_as_of"]`` how many events were left out and
+        ``attrs["customers_after_as_of"]`` how many customers got no row because every
+        event of theirs is after ``as_of`` (and no ``customers`` table lists them).
 
     Raises
     ------
@@ -115,6 +120,9 @@ def compute_facts(
                     "event's timestamp); pass as_of='YYYY-MM-DD'."
                 )
             as_of_stamp = pd.Timestamp(latest_us, unit="us", tz="UTC")
+        lost: tuple[int, list[Any]] = (0, [])
+        if after:
+            lost = customers_after_as_of(con, as_of_stamp, has_customers=customers is not None)
         sql = facts_sql(
             windows,
             has_order_id=schema.ORDER_ID in event_types,
@@ -139,10 +147,11 @@ def compute_facts(
     if customers is not None:
         facts = _join_attributes(facts, customers)
     if report is not None:
-        _report(report, facts, n_events, after, customers, has_signup, as_of_stamp)
+        _report(report, facts, n_events, after, customers, has_signup, as_of_stamp, lost)
     facts.attrs["as_of"] = as_of_stamp
     facts.attrs["windows"] = windows
     facts.attrs["events_after_as_of"] = after
+    facts.attrs["customers_after_as_of"] = lost[0]
     return facts
 
 
@@ -200,10 +209,23 @@ def _report(
     customers: pd.DataFrame | None,
     has_signup: bool,
     as_of: pd.Timestamp,
+    lost: tuple[int, list[Any]] = (0, []),
 ) -> None:
-    """Record what the facts left out or filled, as ``info`` entries."""
+    """Record what the facts left out or filled: ``info`` entries, and the customers left
+    without a row (every event after ``as_of``, not in ``customers``) as ``dropped``."""
     report.add(
         _STEP, "info", f"events after as_of ({as_of}) left out", rows=after, column=schema.TIMESTAMP
+    )
+    listed = "" if customers is None else " and not in customers"
+    report.add(
+        _STEP,
+        "dropped",
+        f"every event after as_of ({as_of}){listed}: customer left with no event, no facts "
+        "and no label",
+        rows=lost[0],
+        column=schema.CUSTOMER_ID,
+        examples=lost[1],
+        unit="customers",
     )
     if customers is None:
         return

@@ -349,3 +349,35 @@ def check_customer_types(event_types: dict[str, str], customer_types: dict[str, 
             f"customers column {schema.SIGNUP_AT!r} has type {signup}, but it must hold "
             "timestamps; parse it with pd.to_datetime(column, utc=True)."
         )
+
+
+def customers_after_as_of(
+    con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp, *, has_customers: bool
+) -> tuple[int, list[Any]]:
+    """Customers whose every event is after ``as_of`` and who are not in ``customers``.
+
+    They get no row of facts (and so no label): the events known at ``as_of`` do not
+    name them and no customers table lists them.
+
+    Returns
+    -------
+    tuple
+        How many there are, and up to five of their ids (smallest first).
+    """
+    cid, ts = quote_identifier(schema.CUSTOMER_ID), quote_identifier(schema.TIMESTAMP)
+    unlisted = (
+        f"WHERE NOT EXISTS (SELECT 1 FROM customers k WHERE k.{cid} = late.cid)"
+        if has_customers
+        else ""
+    )
+    lost = (
+        f"SELECT late.cid FROM (SELECT {cid} AS cid FROM events GROUP BY 1 "
+        f"HAVING MIN(epoch_us({ts})) > CAST($as_of_us AS BIGINT)) late {unlisted}"
+    )
+    parameters = {AS_OF_PARAMETER: to_epoch_us(as_of)}
+    count = con.execute(f"SELECT COUNT(*) FROM ({lost})", parameters).fetchone()
+    n_lost = int(count[0]) if count else 0
+    if not n_lost:
+        return 0, []
+    rows = con.execute(f"SELECT cid FROM ({lost}) ORDER BY cid LIMIT 5", parameters).fetchall()
+    return n_lost, [row[0] for row in rows]

@@ -169,7 +169,13 @@ def test_customers_without_events_and_attributes(shop):
     reasons = {entry.reason: entry.rows for entry in report}
     assert reasons["customers without events (counts 0, durations NaN)"] == 1
     assert reasons["customers with events but not in customers (attributes NaN)"] == 2
-    assert sum(rows for reason, rows in reasons.items() if "after as_of" in reason) == 2
+    late_rows = [e.rows for e in report if "after as_of" in e.reason and e.unit == "rows"]
+    assert late_rows == [2]
+    # customer 6 has only an event after as_of and is not in customers: counted, not lost
+    assert report.customers_by_reason() == {
+        "every event after as_of (2024-03-31 00:00:00+00:00) and not in customers: customer "
+        "left with no event, no facts and no label": 1
+    }
 
 
 def test_signup_after_as_of_gives_nan_tenure(shop):
@@ -324,3 +330,46 @@ def test_integer_ids_of_different_widths_are_matched(shop):
     facts = compute_facts(shop, customers, as_of=AS_OF)
     assert facts["customer_id"].tolist() == [1, 2, 3, 4, 5]
     assert facts["customer_id"].dtype == np.int64
+
+
+def test_customers_whose_every_event_is_after_as_of_are_counted(shop):
+    report = DataReport()
+    facts = compute_facts(shop, as_of=AS_OF, report=report)
+    assert 6 not in set(facts["customer_id"])
+    assert facts.attrs["customers_after_as_of"] == 1
+    assert report.customers_dropped == 1
+    [entry] = [e for e in report if e.unit == "customers"]
+    assert entry.action == "dropped" and entry.column == "customer_id"
+    assert entry.examples == (6,)
+    assert entry.reason.startswith("every event after as_of (2024-03-31 00:00:00+00:00):")
+    assert "no label" in entry.reason
+    assert "1 customers left with no event" in str(report)
+
+
+def test_every_input_customer_is_labelled_or_counted_on_parquet_input(tmp_path):
+    n = 2000
+    events = pd.DataFrame(
+        {
+            "customer_id": [f"{i:07d}" for i in range(n)],
+            "timestamp": pd.Timestamp("2024-03-01", tz="UTC") + pd.to_timedelta(range(n), "h"),
+            "event_type": "purchase",
+            "amount": 1.0,
+        }
+    )
+    events.loc[0, "timestamp"] = pd.Timestamp("2024-01-01", tz="UTC")
+    path = tmp_path / "events.parquet"
+    events.to_parquet(path)
+    report = DataReport()
+    facts = compute_facts(path, as_of="2024-02-01", report=report)
+    assert facts["customer_id"].tolist() == ["0000000"]
+    assert len(facts) + report.customers_dropped == n
+    [entry] = [e for e in report if e.unit == "customers"]
+    assert entry.rows == 1999 and entry.examples[:2] == ("0000001", "0000002")
+
+
+def test_customers_listed_in_customers_are_kept_even_when_every_event_is_late(shop):
+    report = DataReport()
+    customers = pd.DataFrame({"customer_id": [1, 2, 3, 5, 6]})
+    facts = compute_facts(shop, customers, as_of=AS_OF, report=report)
+    assert 6 in set(facts["customer_id"])
+    assert report.customers_dropped == 0
