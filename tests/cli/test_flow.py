@@ -105,6 +105,42 @@ def test_promote_score_and_export(fitted, capsys):
     assert sorted(exported[schema.CUSTOMER_ID]) == sorted(labels[schema.CUSTOMER_ID])
 
 
+def test_score_of_a_csv_labels_or_counts_every_customer_and_keeps_zero_padded_ids(fitted, capsys):
+    # runs after test_promote_score_and_export: version 1 is the champion
+    from metaseg.datasets import make_shop
+
+    events = make_shop(n_customers=300, seed=4).events
+    events["customer_id"] = events["customer_id"].map("{:07d}".format)
+    first = events.groupby("customer_id")["timestamp"].min()
+    as_of = first.sort_values().iloc[199]  # 200 customers have an event by then
+    late = first[first > as_of]
+    events_csv = fitted["root"] / "padded_events.csv"
+    events.to_csv(events_csv, index=False)
+    labels_csv = fitted["root"] / "padded_labels.csv"
+    args = ["score", "--model", "models:/cli-shop@champion", "--events", str(events_csv)]
+    args += ["--as-of", as_of.isoformat(), "--out", str(labels_csv)]
+    capsys.readouterr()
+    assert main([*args, "--tracking-uri", fitted["uri"], "--quiet"]) == 0
+    captured = capsys.readouterr()
+
+    labels = pd.read_csv(labels_csv, dtype=str, keep_default_na=False)
+    assert len(labels) == 300 - len(late)
+    assert set(labels[schema.CUSTOMER_ID]) == set(first.index) - set(late.index)
+    assert f"scored {len(labels):,} customers" in captured.out
+    assert f"{len(late):,} customers left with no event" in captured.err
+    assert f"not labelled: {len(late):,} customers of the input have no event left" in captured.err
+    assert f"every event after as_of ({as_of}): {len(late):,}" in captured.err
+
+    db = fitted["root"] / "padded.db"
+    assert main(["export", "--labels", str(labels_csv), "--to", f"sqlite:///{db}?table=crm"]) == 0
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        stored = {row[0] for row in conn.execute("SELECT customer_id FROM crm")}
+    assert stored == set(labels[schema.CUSTOMER_ID])
+    assert all(len(i) == 7 for i in stored)
+
+
 def test_refit_keeps_the_champion_ids_and_logs_the_matching(fitted, capsys):
     # runs after test_promote_score_and_export: version 1 is the champion
     capsys.readouterr()
