@@ -174,12 +174,6 @@ def _is_fitted(owner: str, model: Any) -> bool:
 def _header(model: Any) -> list[str]:
     """Title line and two lines of overall figures."""
     title = type(model).__name__
-    name = getattr(model, "model_name_", None)
-    version = getattr(model, "model_version_", None)
-    if name:
-        title += f" {name}"
-    if version is not None:
-        title += f" v{version}"
     as_of = getattr(model, "as_of_", None)
     if as_of is not None:
         title += f", as of {pd.Timestamp(as_of):%Y-%m-%d %H:%M} UTC"

@@ -320,7 +320,8 @@ class MetaSegmenter(BaseEstimator):
         self.overall_metrics_ = _overall_metrics(self.metrics_, sub, len(facts), rules)
         back = np.empty_like(order)
         back[order] = np.arange(order.size)
-        self.labels_ = self._labels(given, base_values[back], sub[back], as_of)
+        # the fit labels no customer at a moment in time: scored_at stays empty
+        self.labels_ = self._labels(given, base_values[back], sub[back], as_of, scored_at=pd.NaT)
         return self
 
     def fit_predict(self, facts: pd.DataFrame, y: Any = None, *, as_of: Any = None) -> pd.DataFrame:
@@ -355,12 +356,19 @@ class MetaSegmenter(BaseEstimator):
                 # unseen categories are encoded as all-zero and counted in a
                 # DataQualityWarning by the segment's featurizer
                 sub[rows] = seg.assign(facts.iloc[rows])
-        return self._labels(facts, base_values, sub, as_of)
+        return self._labels(facts, base_values, sub, as_of, scored_at=pd.Timestamp.now(tz="UTC"))
 
     # ------------------------------------------------------------------ views
     def _labels(
-        self, facts: pd.DataFrame, base: np.ndarray, sub: np.ndarray, as_of: pd.Timestamp | None
+        self,
+        facts: pd.DataFrame,
+        base: np.ndarray,
+        sub: np.ndarray,
+        as_of: pd.Timestamp | None,
+        *,
+        scored_at: Any,
     ) -> pd.DataFrame:
+        """The labels table; provenance stays empty (see :mod:`metaseg.provenance`)."""
         codes = pd.Series(base, dtype="str") + "/" + pd.Series(sub).astype("str")
         names = self.summary_.set_index(schema.SEGMENT)[schema.SEGMENT_NAME]
         labels = pd.DataFrame(
@@ -374,11 +382,13 @@ class MetaSegmenter(BaseEstimator):
         labels[schema.SEGMENT_NAME] = (
             labels[schema.SEGMENT].map(names).fillna(labels[schema.BASE_SEGMENT])
         )
-        labels[schema.MODEL_NAME] = getattr(self, "model_name_", None)
-        labels[schema.MODEL_VERSION] = getattr(self, "model_version_", None)
-        labels[schema.RUN_ID] = getattr(self, "run_id_", None)
+        labels[schema.MODEL_NAME] = None
+        labels[schema.MODEL_VERSION] = None
+        labels[schema.RUN_ID] = None
         labels[schema.AS_OF] = as_of
-        labels[schema.SCORED_AT] = pd.Timestamp.now(tz="UTC")
+        labels[schema.SCORED_AT] = pd.Series(
+            scored_at, index=labels.index, dtype="datetime64[us, UTC]"
+        )
         return labels
 
     def fingerprint(self) -> tuple[tuple[str, int], ...]:

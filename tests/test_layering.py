@@ -15,7 +15,16 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "metaseg"
 
 #: Modules every stage may use: messages, errors, schema, YAML and file helpers.
-FOUNDATION = ("exceptions", "_messages", "_yaml", "_paths", "_io", "schema", "display")
+FOUNDATION = (
+    "exceptions",
+    "_messages",
+    "_yaml",
+    "_paths",
+    "_io",
+    "schema",
+    "provenance",
+    "display",
+)
 
 #: The stages, lowest first: the flow of a segmentation, then the edges that do I/O.
 #: Modules on one line share a rank and must not import each other.

@@ -21,9 +21,9 @@ from typing import Any
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from metaseg import schema
 from metaseg.data.report import DataReport
 from metaseg.exceptions import ConfigError, DataError, TrackingError
+from metaseg.provenance import Provenance, stamp_provenance
 from metaseg.tracking import names
 from metaseg.tracking.dataset import facts_dataset
 from metaseg.tracking.local import (
@@ -104,9 +104,9 @@ def log_fit(
     Parameters
     ----------
     model : MetaSegmenter
-        A fitted segmenter. Its ``run_id_``, ``model_name_`` and ``model_version_``
-        are set to the new run and registered version (None when not registered), so
-        its labels name them from now on.
+        A fitted segmenter; it is not modified. The logged labels carry the new run id,
+        the registered name and version (None when not registered); labels scored
+        later by the registered model carry them too.
     facts : DataFrame
         The facts it was fitted on (logged as the run's training dataset; its
         ``feature_columns_`` define the model signature).
@@ -256,10 +256,6 @@ def _log(
         experiment_id=experiment_id, run_name=run_name, tags=run_tags, nested=nested
     ) as run:
         run_id = run.info.run_id
-        # a new run: earlier names and versions of this object no longer apply
-        model.run_id_ = run_id
-        model.model_name_ = register
-        model.model_version_ = None
         now = int(time.time() * 1000)
         metrics = fit_metrics(model)
         client.log_batch(
@@ -273,7 +269,7 @@ def _log(
             name=names.MODEL_NAME,
             python_model=str(_ENTRY_FILE),
             artifacts={names.SEGMENTER_ARTIFACT: str(segmenter_path)},
-            model_config=model_config(kinds, model),
+            model_config=model_config(kinds, Provenance(register, None, run_id)),
             signature=input_signature(kinds),
             pip_requirements=_requirements(),
         )
@@ -283,8 +279,7 @@ def _log(
         version = None
         if register is not None:
             version = register_version(client, register, info.model_uri, run_id, metrics)
-            model.model_version_ = version
-        labels = _stamp(model.labels_, model)
+        labels = stamp_provenance(model.labels_, Provenance(register, version, run_id))
         save_labels(folder, labels)
         _upload(client, run_id, folder, files)
     return FitRun(
@@ -399,17 +394,6 @@ def _logged_model_digest(client: Any, uri: str, model_id: str) -> str:
     location = client.get_logged_model(model_id).artifact_location
     with tempfile.TemporaryDirectory(prefix="metaseg-model-") as tmp:
         return hash_directory(download_model_dir(location, tmp, uri))
-
-
-def _stamp(labels: pd.DataFrame, model: Any) -> pd.DataFrame:
-    """The labels with model name, version and run id of the logged model."""
-    return labels.assign(
-        **{
-            schema.MODEL_NAME: getattr(model, "model_name_", None),
-            schema.MODEL_VERSION: getattr(model, "model_version_", None),
-            schema.RUN_ID: getattr(model, "run_id_", None),
-        }
-    )
 
 
 def _upload(client: Any, run_id: str, folder: Path, files: Mapping[str, Path]) -> None:

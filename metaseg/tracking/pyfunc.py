@@ -27,34 +27,29 @@ from typing import Any
 import mlflow.pyfunc
 import pandas as pd
 
+from metaseg.provenance import Provenance, stamp_provenance
 from metaseg.tracking.names import SEGMENTER_ARTIFACT
 from metaseg.tracking.signature import restore_dtypes
 
 #: Keys of ``model_config`` that fill the labels' model columns.
-CONFIG_ATTRIBUTES = {
-    "model_name": "model_name_",
-    "model_version": "model_version_",
-    "run_id": "run_id_",
-}
+PROVENANCE_KEYS = ("model_name", "model_version", "run_id")
 #: Key of ``model_config`` holding the input columns' kinds.
 KINDS_KEY = "kinds"
 #: File MLflow adds to a model downloaded through the registry (name and version).
 _REGISTRY_META = "registered_model_meta"
 
 
-def model_config(kinds: Mapping[str, str], model: Any) -> dict[str, Any]:
+def model_config(kinds: Mapping[str, str], provenance: Provenance) -> dict[str, Any]:
     """The ``model_config`` logged with the pyfunc model.
 
     Examples
     --------
-    >>> class Fitted:
-    ...     run_id_ = "abc"
-    >>> model_config({"customer_id": "long"}, Fitted())["run_id"]
+    >>> model_config({"customer_id": "long"}, Provenance("shop", None, "abc"))["run_id"]
     'abc'
     """
     config: dict[str, Any] = {KINDS_KEY: dict(kinds)}
-    for key, attribute in CONFIG_ATTRIBUTES.items():
-        value = getattr(model, attribute, None)
+    for key in PROVENANCE_KEYS:
+        value = getattr(provenance, key)
         config[key] = None if value is None else str(value)
     return config
 
@@ -82,6 +77,7 @@ class SegmenterModel(mlflow.pyfunc.PythonModel):
     def __init__(self) -> None:
         self.segmenter: Any = None
         self.kinds: dict[str, str] = {}
+        self.provenance = Provenance()
 
     def load_context(self, context: Any) -> None:
         """Load the segmenter artifact; apply the logged (or overridden) model_config."""
@@ -92,12 +88,13 @@ class SegmenterModel(mlflow.pyfunc.PythonModel):
         config = getattr(context, "model_config", None) or {}
         self.kinds = dict(config.get(KINDS_KEY) or {})
         registry = _registry_meta(path.parent.parent)
-        for key, attribute in CONFIG_ATTRIBUTES.items():
+        values = {}
+        for key in PROVENANCE_KEYS:
             value = config.get(key)
             if value is None:
                 value = registry.get(key)
-            if value is not None:
-                setattr(self.segmenter, attribute, str(value))
+            values[key] = None if value is None else str(value)
+        self.provenance = Provenance(**values)
 
     def predict(
         self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
@@ -106,4 +103,4 @@ class SegmenterModel(mlflow.pyfunc.PythonModel):
         facts = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(model_input)
         facts = restore_dtypes(facts, self.kinds)
         as_of = (params or {}).get("as_of") or None
-        return self.segmenter.predict(facts, as_of=as_of)
+        return stamp_provenance(self.segmenter.predict(facts, as_of=as_of), self.provenance)

@@ -99,8 +99,8 @@ class LoadedModel:
     Attributes
     ----------
     model : MetaSegmenter
-        With ``model_name_``, ``model_version_`` and ``run_id_`` set, so its labels
-        name the version.
+        The fitted segmentation (its own labels carry no provenance;
+        :meth:`predict` stamps this version's).
     name, version, alias, run_id : str
     model_sha256 : str
         The verified digest.
@@ -120,8 +120,14 @@ class LoadedModel:
     tags: dict[str, str] = field(default_factory=dict)
 
     def predict(self, facts: pd.DataFrame, *, as_of: Any = None) -> pd.DataFrame:
-        """Label customers (see :meth:`metaseg.model.MetaSegmenter.predict`)."""
-        return self.model.predict(facts, as_of=as_of)
+        """Label customers with this version's name, version and run id.
+
+        See :meth:`metaseg.model.MetaSegmenter.predict`.
+        """
+        from metaseg.provenance import Provenance, stamp_provenance
+
+        labels = self.model.predict(facts, as_of=as_of)
+        return stamp_provenance(labels, Provenance(self.name, self.version, self.run_id))
 
 
 def register_version(
@@ -402,9 +408,6 @@ def load_champion(
                 segmenter = _load_segmenter(local)
         except tracking_failures() as exc:
             raise tracking_error(uri, f"load {name!r}@{alias}", exc) from exc
-    segmenter.model_name_ = name
-    segmenter.model_version_ = str(mv.version)
-    segmenter.run_id_ = mv.run_id
     return LoadedModel(
         model=segmenter,
         name=name,
