@@ -308,3 +308,209 @@ def keep_identities(
             f"{preview(sorted(codes), limit=40)}."
         )
     return model
+
+
+@dataclass
+class ScoreOutcome:
+    """What :func:`run_score` produced: the champion, the inputs, their facts and labels."""
+
+    loaded: Any
+    inputs: Inputs
+    facts: pd.DataFrame
+    labels: pd.DataFrame
+    exports: list[Any] = field(default_factory=list)
+
+
+def run_score(
+    config: MetasegConfig,
+    model: str,
+    *,
+    out: str | Path | None = None,
+    events: str | Path | None = None,
+    customers: str | Path | None = None,
+    as_of: Any = None,
+    tracking_uri: str | None = None,
+    hooks: JobHooks | None = None,
+) -> ScoreOutcome:
+    """Label customers with a promoted model and deliver the labels.
+
+    Parameters
+    ----------
+    config : MetasegConfig
+        Its ``data`` section names the customers to label (unless ``events`` is given)
+        and its ``export`` section where the labels go.
+    model : str
+        ``models:/NAME@ALIAS`` or a registered model name (alias ``champion``).
+    out : path, optional
+        A labels file (.parquet or .csv) written first, atomically.
+    events, customers, as_of : optional
+        Override the config's data (see :func:`load_inputs`).
+    tracking_uri : str, optional
+    hooks : JobHooks, optional
+
+    Returns
+    -------
+    ScoreOutcome
+        ``exports`` holds the result of every delivery (``out`` first); a failed
+        delivery raises :class:`~metaseg.exceptions.ExportError` after the others ran.
+    """
+    from metaseg.export import export_labels
+    from metaseg.tracking import load_champion
+    from metaseg.tracking.model_uri import parse_alias_uri
+
+    hooks = hooks or JobHooks()
+    ref = parse_alias_uri(model)
+    loaded = load_champion(ref.name, alias=ref.alias, tracking_uri=tracking_uri)
+    hooks.message(
+        f"model: {loaded.name} version {loaded.version} ({ref.alias}), run {loaded.run_id}"
+    )
+    with hooks.stage("reading data"):
+        inputs = load_inputs(config, events=events, customers=customers, as_of=as_of)
+    with hooks.stage("computing facts"):
+        facts = build_facts(inputs, config, as_of=as_of)
+    with hooks.stage("scoring"):
+        labels = loaded.predict(facts)
+    outcome = ScoreOutcome(loaded, inputs, facts, labels)
+    targets = [] if out is None else [(str(out), {})]
+    targets += [
+        (t.to, {"batch_size": t.batch_size, "secret_env": t.secret_env}) for t in config.export
+    ]
+    for target, options in targets:
+        outcome.exports.append(export_labels(labels, target, **options))
+    for result in outcome.exports:
+        result.raise_for_failures()
+    return outcome
+
+
+@dataclass
+class DriftOutcome:
+    """What :func:`run_drift` produced: the champion and its drift report."""
+
+    loaded: Any
+    report: Any
+    logged_run_id: str | None = None
+
+
+def run_drift(
+    config: MetasegConfig,
+    model: str,
+    *,
+    events: str | Path | None = None,
+    customers: str | Path | None = None,
+    as_of: Any = None,
+    reference_facts: str | Path | None = None,
+    previous_labels: str | Path | None = None,
+    log: bool = False,
+    tracking_uri: str | None = None,
+    hooks: JobHooks | None = None,
+) -> DriftOutcome:
+    """Does today's data still fit the promoted model? (see :func:`metaseg.over_time.drift_report`).
+
+    The reference is, in order: ``reference_facts`` (the facts of the fit), the
+    histograms the model kept at fit time, or the fit's facts recomputed from the same
+    events as of the model's as-of date.
+
+    Parameters
+    ----------
+    config : MetasegConfig
+    model : str
+        ``models:/NAME@ALIAS`` or a registered model name.
+    events, customers, as_of : optional
+        Today's data (see :func:`load_inputs`).
+    reference_facts, previous_labels : path, optional
+        The facts the model was fitted on; the last exported labels (for migration).
+    log : bool
+        Log the report to MLflow (:func:`metaseg.tracking.log_drift`).
+    tracking_uri : str, optional
+    hooks : JobHooks, optional
+    """
+    import warnings
+
+    from metaseg.data import read_table
+    from metaseg.over_time import drift_report
+    from metaseg.tracking import load_champion, log_drift
+    from metaseg.tracking.model_uri import parse_alias_uri
+
+    hooks = hooks or JobHooks()
+    ref = parse_alias_uri(model)
+    loaded = load_champion(ref.name, alias=ref.alias, tracking_uri=tracking_uri)
+    hooks.message(
+        f"model: {loaded.name} version {loaded.version} ({ref.alias}), run {loaded.run_id}"
+    )
+    with hooks.stage("reading data"):
+        inputs = load_inputs(config, events=events, customers=customers, as_of=as_of)
+    with hooks.stage("computing facts"):
+        facts_now = build_facts(inputs, config, as_of=as_of)
+        if reference_facts is not None:
+            reference = read_table(reference_facts)
+        elif getattr(loaded.model, "drift_reference_", None) is not None:
+            reference = None
+        else:
+            reference = _fit_facts_again(inputs, config, loaded.model, hooks)
+    previous = read_table(previous_labels) if previous_labels is not None else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the report lists each warning once
+        report = drift_report(
+            loaded.model, facts_now, reference_facts=reference, previous_labels=previous
+        )
+    run_id = log_drift(report, ref.name, tracking_uri=tracking_uri) if log else None
+    return DriftOutcome(loaded, report, run_id)
+
+
+def _fit_facts_again(inputs: Inputs, config: MetasegConfig, model: Any, hooks: JobHooks) -> Any:
+    """The fit's facts recomputed as of the model's as-of date from the same events."""
+    as_of = getattr(model, "as_of_", None)
+    if as_of is None:
+        raise ConfigError(
+            "drift: the model has no as-of date, so the facts of its fit cannot be "
+            "recomputed; pass --reference-facts FILE (the facts it was fitted on)."
+        )
+    before = inputs.events[inputs.events["timestamp"] < as_of]
+    hooks.message(f"reference: facts recomputed as of the fit ({as_of:%Y-%m-%d})")
+    return build_facts(Inputs(before, inputs.customers), config, as_of=as_of)
+
+
+def save_drift_report(report: Any, folder: str | Path) -> list[Path]:
+    """Write a drift report's tables as CSV and its heatmaps as PNG, each atomically.
+
+    Parameters
+    ----------
+    report : DriftReport
+    folder : path
+        Created if needed.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from metaseg._io import atomic_write_bytes
+    from metaseg.plots.drift import plot_drift
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    tables = {"psi.csv": report.psi, "shares.csv": report.shares}
+    if report.migration is not None:
+        tables["migration.csv"] = report.migration
+    for name, table in tables.items():
+        text = table.to_csv(index=name == "migration.csv")
+        atomic_write_bytes(out / name, text.encode("utf-8"))
+        written.append(out / name)
+    plots = [("psi", "drift_psi.png")] if len(report.psi) else []
+    if report.migration is not None:
+        plots.append(("migration", "drift_migration.png"))
+    for what, name in plots:
+        fig = plot_drift(report, what)
+        buffer = io.BytesIO()
+        try:
+            fig.savefig(buffer, format="png", dpi=120)
+        finally:
+            plt.close(fig)
+        atomic_write_bytes(out / name, buffer.getvalue())
+        written.append(out / name)
+    return written

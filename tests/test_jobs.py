@@ -61,4 +61,38 @@ def test_run_fit_logs_by_default_without_printing(tmp_path, capsys, caplog):
         outcome = jobs.run_fit(_config(tmp_path), tracking_uri=uri)
     assert outcome.run.registered_version is None
     assert any("facts: 2,000 customers" in r.getMessage() for r in caplog.records)
-    assert "facts:" not in capsys.readouterr().err
+    assert "facts:" not in capsys.readouterr().out
+
+
+def test_score_and_drift_jobs_label_with_the_champion_and_report_drift(tmp_path):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    config = _config(tmp_path, tracking_uri=uri, register="jobs-shop")
+    fitted = jobs.run_fit(config)
+    promote(
+        "jobs-shop",
+        "1",
+        gates={"min_stability": None, "min_sub_segment_size": None},
+        tracking_uri=uri,
+    )
+
+    out = tmp_path / "labels.parquet"
+    scored = jobs.run_score(config, "models:/jobs-shop@champion", out=out, tracking_uri=uri)
+    written = pd.read_parquet(out)
+    assert len(written) == len(scored.labels) == 2_000
+    assert set(written["model_name"]) == {"jobs-shop"}
+    assert set(written["model_version"]) == {"1"}
+    assert set(written["run_id"]) == {fitted.run.run_id}
+    assert written["scored_at"].notna().all()
+    assert scored.exports[0].delivered == 2_000
+    # the same data as the fit: every customer keeps the fit's segment
+    by_id = fitted.model.labels_.set_index("customer_id")["segment"]
+    assert (
+        written.set_index("customer_id")["segment"] == by_id.loc[written["customer_id"]].to_numpy()
+    ).all()
+
+    drift = jobs.run_drift(config, "jobs-shop", tracking_uri=uri, log=True)
+    assert drift.loaded.version == "1"
+    assert drift.logged_run_id is not None
+    assert (drift.report.psi["psi"] < 0.1).all()  # nothing moved: the same shop
+    files = jobs.save_drift_report(drift.report, tmp_path / "drift")
+    assert {p.name for p in files} >= {"psi.csv", "shares.csv", "drift_psi.png"}

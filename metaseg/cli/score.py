@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from metaseg.cli._common import add_data_arguments, say, step
+from metaseg.cli._common import add_data_arguments, cli_hooks
 
 if TYPE_CHECKING:
     from metaseg.data import DataReport
@@ -38,28 +38,6 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
     )
     p.add_argument("--tracking-uri", dest="tracking_uri", help="MLflow tracking URI")
     p.set_defaults(run=run)
-
-
-def parse_model_uri(uri: str) -> tuple[str, str]:
-    """Split ``models:/NAME@ALIAS`` (or ``NAME``) into name and alias.
-
-    Examples
-    --------
-    >>> parse_model_uri("models:/shop@champion")
-    ('shop', 'champion')
-    >>> parse_model_uri("shop")
-    ('shop', 'champion')
-    """
-    from metaseg.exceptions import ConfigError
-
-    text = uri.removeprefix("models:/")
-    name, _, alias = text.partition("@")
-    if not name or "/" in name:
-        raise ConfigError(
-            f"--model {uri!r}: expected models:/NAME@ALIAS (e.g. models:/shop@champion); "
-            "scoring uses a promoted alias so batch jobs load exactly the promoted version."
-        )
-    return name, alias or "champion"
 
 
 def unlabelled_summary(report: DataReport, *, customers_given: bool) -> str | None:
@@ -103,43 +81,39 @@ def unlabelled_summary(report: DataReport, *, customers_given: bool) -> str | No
 
 
 def run(args: argparse.Namespace) -> int:
-    """Score and write the labels atomically."""
-    from metaseg import jobs
+    """Score, write the labels atomically, deliver them and print what happened."""
     from metaseg.config import load_config
     from metaseg.exceptions import ConfigError
-    from metaseg.export import export_labels
-    from metaseg.tracking import load_champion
+    from metaseg.jobs import run_score
+    from metaseg.tracking.model_uri import parse_alias_uri
 
-    name, alias = parse_model_uri(args.model)
+    parse_alias_uri(args.model)  # a malformed --model is refused before anything is read
     if not args.config and not args.events:
         raise ConfigError(
             "score needs the customers to label: pass --events FILE (and --customers FILE), "
             "or --config CONFIG whose data section names them."
         )
     config = load_config(Path(args.config)) if args.config else load_config({})
-    loaded = load_champion(name, alias=alias, tracking_uri=args.tracking_uri)
-    say(args, f"model: {loaded.name} version {loaded.version} ({alias}), run {loaded.run_id}")
-    with step(args, "reading data"):
-        inputs = jobs.load_inputs(
-            config, events=args.events, customers=args.customers, as_of=args.as_of
-        )
-    with step(args, "computing facts"):
-        facts = jobs.build_facts(inputs, config, as_of=args.as_of)
-    report = inputs.report
+    outcome = run_score(
+        config,
+        args.model,
+        out=args.out,
+        events=args.events,
+        customers=args.customers,
+        as_of=args.as_of,
+        tracking_uri=args.tracking_uri,
+        hooks=cli_hooks(args),
+    )
+    report = outcome.inputs.report
     if report.rows_dropped or report.rows_changed or report.customers_dropped:
         print(report, file=sys.stderr)
-    with step(args, "scoring"):
-        labels = loaded.predict(facts)
-    export_labels(labels, args.out).raise_for_failures()
+    labels = outcome.labels
     print(f"scored {len(labels):,} customers -> {args.out}")
-    unlabelled = unlabelled_summary(report, customers_given=inputs.customers is not None)
+    customers_given = outcome.inputs.customers is not None
+    unlabelled = unlabelled_summary(report, customers_given=customers_given)
     if unlabelled:
         print(unlabelled, file=sys.stderr)
     print(labels["segment"].value_counts().sort_index().to_string())
-    for target in config.export:
-        result = export_labels(
-            labels, target.to, batch_size=target.batch_size, secret_env=target.secret_env
-        )
+    for result in outcome.exports[1:]:
         print(result)
-        result.raise_for_failures()
     return 0

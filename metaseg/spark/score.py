@@ -14,7 +14,6 @@ Spark loads it.
 
 from __future__ import annotations
 
-import re
 import tempfile
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from metaseg import schema
 from metaseg._messages import available, preview
 from metaseg.exceptions import ConfigError, DataError, TrackingError
 from metaseg.spark.facts import require_pyspark
+from metaseg.tracking.model_uri import parse_registry_uri
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -37,7 +37,6 @@ _UDF_COLUMNS = (
     (schema.RUN_ID, "string"),
 )
 _RESULT = "__metaseg_labels"
-_REGISTRY_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]+)|/(?P<version>\d+))$")
 
 
 def default_result_type(id_type: str = "bigint") -> str:
@@ -195,15 +194,15 @@ def _input_columns(model_uri: str, facts: DataFrame) -> list[str]:
 
 def _resolve_model(model_uri: str, uri: str, verify: bool) -> tuple[str, dict[str, str]]:
     """Return the URI Spark loads and the ``model_config`` naming the registered version."""
-    match = _REGISTRY_URI.match(model_uri.strip())
-    if match is None or not verify:
+    ref = parse_registry_uri(model_uri)
+    if ref is None or not verify:
         return model_uri, {}
     from metaseg.tracking import hash_directory
     from metaseg.tracking.integrity import download_model_dir
     from metaseg.tracking.names import TAG_MODEL_SHA256
     from metaseg.tracking.store import tracking_failures, tracking_session
 
-    name, alias, version = match["name"], match["alias"], match["version"]
+    name, alias, version = ref.name, ref.alias, ref.version
     with tracking_session(uri) as client:
         try:
             if alias is not None:
