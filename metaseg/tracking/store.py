@@ -14,6 +14,7 @@ cannot be reached is detected by :func:`probe` before anything is sent.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import time
 import urllib.error
@@ -130,7 +131,8 @@ def probe(
 
     For an HTTP(S) server this asks ``<uri>/health`` (any HTTP answer counts as
     reachable), retrying ``max_retries`` times after ``backoff * 2**i`` seconds. For a
-    ``sqlite:///`` store it checks that the database's folder exists.
+    ``sqlite:///`` store it checks that the database's folder exists, then creates or
+    upgrades MLflow's tables under a file lock (:func:`prepare_sqlite_store`).
 
     Raises
     ------
@@ -150,6 +152,7 @@ def probe(
                 f"{str(Path(path).parent)!r} does not exist. Create it, or point "
                 f"tracking_uri / {_ENV_TRACKING_URI} at another store."
             )
+        prepare_sqlite_store(uri)
         return
     if scheme not in _HTTP_SCHEMES:
         return
@@ -211,6 +214,7 @@ def tracking_session(
         _ENV_JITTER: "0.5",
         _ENV_PROGRESS: "false",
     }
+    prepare_sqlite_store(uri)
     saved_env = {key: os.environ.get(key) for key in (*settings, _ENV_TRACKING_URI)}
     saved_uri = getattr(utils, "_tracking_uri", None)
     os.environ.update(settings)
@@ -225,6 +229,118 @@ def tracking_session(
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+#: Attempts at creating a SQLite store's tables before giving up.
+SCHEMA_ATTEMPTS = 3
+_PREPARED: set[str] = set()
+
+
+def sqlite_path(uri: str) -> Path | None:
+    """The database file of a ``sqlite:///`` URI (``None`` for other URIs and ``:memory:``).
+
+    Examples
+    --------
+    >>> str(sqlite_path("sqlite:////tmp/mlflow.db"))
+    '/tmp/mlflow.db'
+    >>> sqlite_path("http://127.0.0.1:5000") is None
+    True
+    """
+    if not uri.startswith("sqlite:///"):
+        return None
+    path = unquote(uri[len("sqlite:///") :]).split("?", 1)[0]
+    if not path or path == ":memory:":
+        return None
+    return Path(path)
+
+
+@contextlib.contextmanager
+def store_lock(database: Path) -> Iterator[Path]:
+    """Hold an exclusive ``fcntl.flock`` on ``<database>.lock`` for the block.
+
+    Two processes opening a new SQLite store at once would both create MLflow's tables
+    and run its migrations (``duplicate column name``, ``No such index``); holding this
+    lock while the schema is created makes the second one wait, then find it ready.
+
+    Parameters
+    ----------
+    database : Path
+        The SQLite database file; the lock file sits beside it.
+
+    Yields
+    ------
+    Path
+        The lock file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     with store_lock(Path(tmp) / "mlflow.db") as lock:
+    ...         print(lock.name)
+    mlflow.db.lock
+    """
+    lock = database.with_name(database.name + ".lock")
+    with open(lock, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield lock
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def prepare_sqlite_store(uri: str, *, attempts: int = SCHEMA_ATTEMPTS) -> None:
+    """Create or upgrade the MLflow tables of a ``sqlite:///`` store, one process at a time.
+
+    MLflow creates a new SQLite store's tables the first time a client uses it, without
+    a lock between processes. This builds the tracking and registry stores of ``uri``
+    while holding :func:`store_lock`, retrying a failed attempt, so concurrent fits and
+    scores on a fresh store all find its schema complete. It does nothing for other
+    URIs, and only once per URI in a process.
+
+    Parameters
+    ----------
+    uri : str
+        The resolved tracking URI.
+    attempts : int
+        Tries before giving up.
+
+    Raises
+    ------
+    TrackingError
+        If the schema still cannot be created; the message names the store and the cause.
+    """
+    database = sqlite_path(uri)
+    if database is None or uri in _PREPARED or not database.parent.is_dir():
+        return
+    last: BaseException | None = None
+    for attempt in range(max(1, attempts)):
+        if attempt:
+            time.sleep(0.2 * 2**attempt)
+        try:
+            with store_lock(database):
+                _build_stores(uri)
+        except tracking_failures() as exc:
+            last = exc
+            continue
+        _PREPARED.add(uri)
+        return
+    detail = " ".join(str(last).split())[:300]
+    raise TrackingError(
+        f"MLflow tracking store {uri!r}: its tables could not be created or upgraded after "
+        f"{max(1, attempts)} attempt(s) ({type(last).__name__}: {detail}). Check that "
+        f"{str(database)!r} is a writable MLflow database, or point tracking_uri / "
+        f"{_ENV_TRACKING_URI} at another store."
+    )
+
+
+def _build_stores(uri: str) -> None:
+    from mlflow.tracking._model_registry import utils as registry_utils
+    from mlflow.tracking._tracking_service import utils as tracking_utils
+
+    with quiet_mlflow():
+        tracking_utils._get_store(uri)
+        registry_utils._get_store(uri)
 
 
 @contextlib.contextmanager
@@ -259,8 +375,9 @@ def tracking_failures() -> tuple[type[BaseException], ...]:
     """The exception types that mean "the tracking store could not be used"."""
     import requests
     from mlflow.exceptions import MlflowException
+    from sqlalchemy.exc import SQLAlchemyError
 
-    return (MlflowException, requests.exceptions.RequestException, OSError)
+    return (MlflowException, requests.exceptions.RequestException, OSError, SQLAlchemyError)
 
 
 def tracking_error(
