@@ -57,6 +57,12 @@ class ModelNotFoundError(TrackingError):
     exit_code = 2
 
 
+class RunNotFoundError(TrackingError):
+    """An experiment or run asked for does not exist in a store that answered (exit code 2)."""
+
+    exit_code = 2
+
+
 class MetasegWarning(UserWarning):
     """Base class of the warnings metaseg emits."""
 

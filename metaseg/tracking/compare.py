@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 
 from metaseg import schema
-from metaseg.exceptions import ConfigError, DataError, TrackingError
+from metaseg._messages import did_you_mean, preview
+from metaseg.exceptions import ConfigError, DataError, RunNotFoundError, TrackingError
 from metaseg.tracking import names
 from metaseg.tracking.store import (
     DEFAULT_MAX_RETRIES,
@@ -220,6 +221,14 @@ def compare(
         ``segment.<name>.n_sub_segments``, ``segment.<name>.stability`` and
         ``segment.<name>.noise_share``. A value a run did not log is NaN.
 
+    Raises
+    ------
+    RunNotFoundError
+        A name is neither an experiment nor a run id of the store (exit code 2); the
+        message lists the store's experiments.
+    TrackingError
+        The store cannot be used.
+
     Examples
     --------
     >>> compare("metaseg", tracking_uri="sqlite:///mlflow.db")  # doctest: +SKIP
@@ -228,13 +237,13 @@ def compare(
     probe(uri, timeout=timeout, max_retries=max_retries)
     with tracking_session(uri, timeout=timeout, max_retries=max_retries) as client:
         try:
-            runs = _fetch_runs(client, runs_or_experiment)
+            runs = _fetch_runs(client, runs_or_experiment, uri)
         except tracking_failures() as exc:
             raise tracking_error(uri, "read the runs to compare", exc) from exc
     return runs_frame(runs)
 
 
-def _fetch_runs(client: Any, what: Any) -> list[Any]:
+def _fetch_runs(client: Any, what: Any, uri: str) -> list[Any]:
     from mlflow.exceptions import MlflowException
 
     if isinstance(what, str):
@@ -258,11 +267,23 @@ def _fetch_runs(client: Any, what: Any) -> list[Any]:
         except MlflowException as exc:
             if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
                 raise
-            raise TrackingError(
-                f"{run_id!r} is neither an experiment name nor a run id in this tracking "
-                "store; check the name or the tracking_uri."
-            ) from None
+            raise _not_found(client, run_id, uri) from None
     return sorted(runs, key=lambda r: r.info.start_time or 0)
+
+
+def _not_found(client: Any, name: str, uri: str) -> RunNotFoundError:
+    """The error for a name that is neither an experiment nor a run id of a store that answered."""
+    experiments = sorted(e.name for e in client.search_experiments())
+    others = [e for e in experiments if e != "Default"]
+    if others:
+        known = f"its experiments are {preview(others, limit=10)}.{did_you_mean(name, others)}"
+    else:
+        known = "it holds no metaseg experiment yet; log a run first with `metaseg fit`."
+    return RunNotFoundError(
+        f"{name!r} is neither an experiment name nor a run id in the tracking store {uri!r}; "
+        f"{known} Pass an existing experiment (--experiment NAME) or run ids, or point "
+        "--tracking-uri at the store that holds the runs."
+    )
 
 
 def runs_frame(runs: Sequence[Any]) -> pd.DataFrame:

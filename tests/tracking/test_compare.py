@@ -8,7 +8,8 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from metaseg import schema
-from metaseg.exceptions import ConfigError, DataError, TrackingError
+from metaseg.cli import main
+from metaseg.exceptions import ConfigError, DataError, RunNotFoundError, TrackingError
 from metaseg.tracking import agreement_from_labels, compare, label_agreement
 
 
@@ -44,6 +45,25 @@ def test_compare_unknown_name_is_a_clear_error(store) -> None:
         compare("no-such-experiment", tracking_uri=store.uri)
     with pytest.raises(ConfigError, match="at least one"):
         compare([], tracking_uri=store.uri)
+
+
+def test_unknown_experiment_or_run_names_the_experiments_and_exits_2(store, capsys) -> None:
+    with pytest.raises(RunNotFoundError, match="shop-exp") as info:
+        compare("shop-ex", tracking_uri=store.uri)
+    assert "Did you mean 'shop-exp'" in str(info.value)
+    assert main(["runs", "list", "--tracking-uri", store.uri]) == 2
+    err = capsys.readouterr().err
+    assert "'metaseg' is neither an experiment name nor a run id" in err
+    assert "'shop-exp'" in err and "--experiment" in err
+    assert main(["runs", "compare", "nonexistent", "--tracking-uri", store.uri]) == 2
+    assert "'nonexistent'" in capsys.readouterr().err
+
+
+def test_runs_list_on_a_store_without_experiments_says_so(tmp_path, capsys) -> None:
+    uri = f"sqlite:///{tmp_path / 'empty.db'}"
+    assert main(["runs", "list", "--tracking-uri", uri]) == 2
+    err = capsys.readouterr().err
+    assert "holds no metaseg experiment yet" in err and "metaseg fit" in err
 
 
 def test_label_agreement_between_two_runs(store, model_a, model_b) -> None:
