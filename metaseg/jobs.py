@@ -514,3 +514,96 @@ def save_drift_report(report: Any, folder: str | Path) -> list[Path]:
         atomic_write_bytes(out / name, buffer.getvalue())
         written.append(out / name)
     return written
+
+
+@dataclass
+class ValidateOutcome:
+    """What :func:`run_validate` checked: the inputs, their facts and the rules' coverage."""
+
+    inputs: Inputs
+    facts: pd.DataFrame
+    coverage: pd.DataFrame
+
+
+def run_validate(
+    config: MetasegConfig,
+    *,
+    events: str | Path | None = None,
+    customers: str | Path | None = None,
+    as_of: Any = None,
+    hooks: JobHooks | None = None,
+) -> ValidateOutcome:
+    """Read and validate the data, compute the facts and check every rule and feature.
+
+    Nothing is fitted. Raises the error a fit would raise (a rule or a feature naming a
+    fact that does not exist, bad data), without the wait.
+    """
+    from metaseg.model import check_feature_columns
+    from metaseg.rules import RuleSegmenter
+
+    hooks = hooks or JobHooks()
+    with hooks.stage("reading data"):
+        inputs = load_inputs(config, events=events, customers=customers, as_of=as_of)
+    with hooks.stage("computing facts"):
+        facts = build_facts(inputs, config, as_of=as_of)
+    rules = RuleSegmenter(rules=rules_source(config)).fit(facts)
+    check_feature_columns(config.segmentation, facts, rules.segments_)
+    return ValidateOutcome(inputs, facts, rules.coverage_)
+
+
+@dataclass
+class DemoOutcome:
+    """What :func:`run_demo` did: the fit, the promotion, the champion's labels, the exports."""
+
+    fit: FitOutcome
+    promotion: Any
+    labels: pd.DataFrame
+    exports: list[Any]
+
+
+def run_demo(
+    *,
+    n_customers: int = 20_000,
+    seed: int = 0,
+    out: str | Path = "metaseg_output",
+    name: str = "shop",
+    tracking_uri: str | None = None,
+    hooks: JobHooks | None = None,
+) -> DemoOutcome:
+    """The whole flow on the synthetic shop with the shipped ``shop.yaml``.
+
+    Generate the shop, fit and log it (registered as ``name``), promote it behind the
+    default quality gates, score every customer with the champion and export the labels
+    to ``out/labels.parquet`` and the SQLite table ``out/labels.db?table=segment_labels``.
+    """
+    from metaseg._paths import PRESETS_DIR
+    from metaseg.config import load_config
+    from metaseg.export import export_labels
+    from metaseg.tracking import load_champion, promote
+
+    hooks = hooks or JobHooks()
+    base = load_config(PRESETS_DIR / "shop.yaml").model_dump(by_alias=True)
+    base["data"]["synthetic"] = {"n_customers": n_customers, "seed": seed}
+    base["tracking"]["register"] = name
+    if tracking_uri:
+        base["tracking"]["tracking_uri"] = tracking_uri
+    config = load_config(base)
+    fitted = run_fit(config, hooks=hooks)
+    run = fitted.run
+    hooks.message(f"logged run {run.run_id} to {run.tracking_uri}")
+    promotion = promote(
+        name, run.registered_version, gates=config.gates, tracking_uri=run.tracking_uri
+    )
+    champion = load_champion(name, tracking_uri=run.tracking_uri)
+    with hooks.stage("scoring with the champion"):
+        labels = champion.predict(fitted.facts)
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    targets = [
+        str(folder / "labels.parquet"),
+        f"sqlite:///{folder / 'labels.db'}?table=segment_labels",
+    ]
+    exports = [export_labels(labels, target) for target in targets]
+    for result in exports:
+        result.raise_for_failures()
+    return DemoOutcome(fitted, promotion, labels, exports)

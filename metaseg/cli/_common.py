@@ -6,7 +6,10 @@ import argparse
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from metaseg.data import DataReport
 
 DEFAULT_CONFIG = "configs/shop.yaml"
 
@@ -70,3 +73,43 @@ def cli_hooks(args: argparse.Namespace) -> Any:
             yield advance
 
     return JobHooks(message=lambda text: say(args, text), stage=stage)
+
+
+def unlabelled_summary(report: DataReport, *, customers_given: bool) -> str | None:
+    """One line counting, by reason, the input customers left with no event (or ``None``).
+
+    Parameters
+    ----------
+    report : DataReport
+        The data report of the job (readers and facts).
+    customers_given : bool
+        Whether a customers table was read: customers it lists are labelled even when
+        none of their events is left.
+
+    Examples
+    --------
+    >>> from metaseg.data import DataReport
+    >>> report = DataReport()
+    >>> report.add("validate_events", "dropped", "every event after as_of (2024-01-31)",
+    ...            rows=1999, unit="customers")
+    >>> print(unlabelled_summary(report, customers_given=False))
+    not labelled: 1,999 customers of the input have no event left (every event after as_of (2024-01-31): 1,999); pass --customers with every customer to label them as customers without activity, or a later --as-of.
+    """
+    lost = report.customers_by_reason()
+    if not lost:
+        return None
+    total = sum(lost.values())
+    reasons = "; ".join(
+        f"{reason.split(': customer left', 1)[0]}: {n:,}" for reason, n in lost.items()
+    )
+    if customers_given:
+        return (
+            f"{total:,} customers of the events have no event left ({reasons}); those the "
+            "customers table lists are labelled as customers without events, the others "
+            "have no label."
+        )
+    return (
+        f"not labelled: {total:,} customers of the input have no event left ({reasons}); "
+        "pass --customers with every customer to label them as customers without "
+        "activity, or a later --as-of."
+    )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 
 def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
@@ -31,40 +30,19 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo and print its summary on stdout."""
-    from metaseg._paths import PRESETS_DIR
-    from metaseg.cli._common import cli_hooks, say, step
-    from metaseg.config import load_config
-    from metaseg.export import export_labels
-    from metaseg.jobs import run_fit
-    from metaseg.tracking import load_champion, promote
+    from metaseg.cli._common import cli_hooks
+    from metaseg.jobs import run_demo
 
     started = time.perf_counter()
-    base = load_config(PRESETS_DIR / "shop.yaml").model_dump(by_alias=True)
-    base["data"]["synthetic"] = {"n_customers": args.customers, "seed": args.seed}
-    base["tracking"]["register"] = args.name
-    if args.tracking_uri:
-        base["tracking"]["tracking_uri"] = args.tracking_uri
-    config = load_config(base)
-
-    fitted = run_fit(config, hooks=cli_hooks(args))
-    run_info = fitted.run
-    say(args, f"logged run {run_info.run_id} to {run_info.tracking_uri}")
-    promotion = promote(
-        args.name,
-        run_info.registered_version,
-        gates=config.gates,
-        tracking_uri=run_info.tracking_uri,
+    outcome = run_demo(
+        n_customers=args.customers,
+        seed=args.seed,
+        out=args.out,
+        name=args.name,
+        tracking_uri=args.tracking_uri,
+        hooks=cli_hooks(args),
     )
-    champion = load_champion(args.name, tracking_uri=run_info.tracking_uri)
-    with step(args, "scoring with the champion"):
-        labels = champion.predict(fitted.facts)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    targets = [str(out / "labels.parquet"), f"sqlite:///{out / 'labels.db'}?table=segment_labels"]
-    exports = [export_labels(labels, target) for target in targets]
-    for result in exports:
-        result.raise_for_failures()
-
+    fitted, run_info = outcome.fit, outcome.fit.run
     print(f"metaseg demo: {fitted.inputs.source}")
     print(f"  {len(fitted.inputs.events):,} events -> {len(fitted.facts):,} customers' facts")
     print()
@@ -72,9 +50,9 @@ def run(args: argparse.Namespace) -> int:
     print()
     print(f"MLflow run {run_info.run_id} ({run_info.tracking_uri})")
     print(f"registered {args.name} version {run_info.registered_version}; promoted:")
-    print(promotion)
-    print(f"scored {len(labels):,} customers with models:/{args.name}@champion")
-    for result in exports:
+    print(outcome.promotion)
+    print(f"scored {len(outcome.labels):,} customers with models:/{args.name}@champion")
+    for result in outcome.exports:
         print(f"exported to {result.target}: {result.delivered:,} labels")
     print(f"done in {time.perf_counter() - started:.1f} s")
     return 0

@@ -5,12 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from metaseg.cli._common import add_data_arguments, cli_hooks
-
-if TYPE_CHECKING:
-    from metaseg.data import DataReport
+from metaseg.cli._common import add_data_arguments, cli_hooks, unlabelled_summary
 
 
 def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
@@ -38,46 +34,6 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
     )
     p.add_argument("--tracking-uri", dest="tracking_uri", help="MLflow tracking URI")
     p.set_defaults(run=run)
-
-
-def unlabelled_summary(report: DataReport, *, customers_given: bool) -> str | None:
-    """One line counting, by reason, the input customers left with no event (or ``None``).
-
-    Parameters
-    ----------
-    report : DataReport
-        The data report of the job (readers and facts).
-    customers_given : bool
-        Whether a customers table was read: customers it lists are labelled even when
-        none of their events is left.
-
-    Examples
-    --------
-    >>> from metaseg.data import DataReport
-    >>> report = DataReport()
-    >>> report.add("validate_events", "dropped", "every event after as_of (2024-01-31)",
-    ...            rows=1999, unit="customers")
-    >>> print(unlabelled_summary(report, customers_given=False))
-    not labelled: 1,999 customers of the input have no event left (every event after as_of (2024-01-31): 1,999); pass --customers with every customer to label them as customers without activity, or a later --as-of.
-    """
-    lost = report.customers_by_reason()
-    if not lost:
-        return None
-    total = sum(lost.values())
-    reasons = "; ".join(
-        f"{reason.split(': customer left', 1)[0]}: {n:,}" for reason, n in lost.items()
-    )
-    if customers_given:
-        return (
-            f"{total:,} customers of the events have no event left ({reasons}); those the "
-            "customers table lists are labelled as customers without events, the others "
-            "have no label."
-        )
-    return (
-        f"not labelled: {total:,} customers of the input have no event left ({reasons}); "
-        "pass --customers with every customer to label them as customers without "
-        "activity, or a later --as-of."
-    )
 
 
 def run(args: argparse.Namespace) -> int:

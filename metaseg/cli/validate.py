@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from metaseg.cli._common import DEFAULT_CONFIG, add_data_arguments, load_job_config, say
+from metaseg.cli._common import DEFAULT_CONFIG, add_data_arguments, cli_hooks, load_job_config
 
 
 def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
@@ -26,21 +26,20 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
 
 
 def run(args: argparse.Namespace) -> int:
-    """Validate and print what was checked."""
-    from metaseg import jobs
-    from metaseg.model import check_feature_columns
-    from metaseg.rules import RuleSegmenter
+    """Validate and print what was checked; "valid" only once everything passed."""
+    from metaseg.jobs import run_validate
 
     config = load_job_config(args)
-    say(args, f"config {args.config}: valid")
-    inputs = jobs.load_inputs(
-        config, events=args.events, customers=args.customers, as_of=args.as_of
+    outcome = run_validate(
+        config,
+        events=args.events,
+        customers=args.customers,
+        as_of=args.as_of,
+        hooks=cli_hooks(args),
     )
-    facts = jobs.build_facts(inputs, config, as_of=args.as_of)
-    rules = RuleSegmenter(rules=jobs.rules_source(config)).fit(facts)
-    check_feature_columns(config.segmentation, facts, rules.segments_)
-    print(f"data: {inputs.source}: {len(inputs.events):,} events, {len(facts):,} customers")
+    inputs = outcome.inputs
+    print(f"data: {inputs.source}: {len(inputs.events):,} events, {len(outcome.facts):,} customers")
     print(inputs.report)
-    print(rules.coverage_)
-    print("ok: configuration and data are valid")
+    print(outcome.coverage)
+    print(f"ok: configuration {args.config} and its data are valid")
     return 0

@@ -69,7 +69,7 @@ def test_validate_reports_data_and_rule_coverage(tmp_path, capsys):
     assert "2,000 customers" in out
     for segment in ("new", "hesitant", "active", "interested", "dormant", "churned"):
         assert segment in out
-    assert "ok: configuration and data are valid" in out
+    assert f"ok: configuration {cfg} and its data are valid" in out
 
 
 def test_validate_names_a_feature_that_is_not_a_fact(tmp_path, capsys):
@@ -80,8 +80,10 @@ def test_validate_names_a_feature_that_is_not_a_fact(tmp_path, capsys):
         encoding="utf-8",
     )
     assert main(["validate", "--config", str(cfg)]) == 2
-    err = capsys.readouterr().err
-    assert "frequncy" in err and "Did you mean 'frequency'" in err
+    captured = capsys.readouterr()
+    assert "frequncy" in captured.err and "Did you mean 'frequency'" in captured.err
+    # nothing claims the config is valid before the error
+    assert "valid" not in captured.out and ": valid" not in captured.err
 
 
 def test_debug_keeps_the_exit_code(tmp_path, capsys):
