@@ -16,6 +16,9 @@ from metaseg.exceptions import ConfigError
 MAX_WINDOW_DAYS = 36_500
 
 _EPOCH = pd.Timestamp(0, tz="UTC")
+#: Earliest and latest ``as_of`` accepted: whole days inside pandas' nanosecond timestamps.
+MIN_AS_OF = pd.Timestamp("1677-09-22", tz="UTC")
+MAX_AS_OF = pd.Timestamp("2262-04-11", tz="UTC")
 
 
 def check_windows(windows: Iterable[int]) -> tuple[int, ...]:
@@ -61,6 +64,11 @@ def parse_as_of(as_of: Any) -> pd.Timestamp:
     --------
     >>> parse_as_of("2024-03-01")
     Timestamp('2024-03-01 00:00:00+0000', tz='UTC')
+
+    Raises
+    ------
+    ConfigError
+        ``as_of`` is not a point in time, or lies outside ``MIN_AS_OF`` .. ``MAX_AS_OF``.
     """
     if not isinstance(as_of, (str, datetime.date, np.datetime64)):
         raise ConfigError(
@@ -77,6 +85,12 @@ def parse_as_of(as_of: Any) -> pd.Timestamp:
     if pd.isna(stamp):
         raise ConfigError(f"as_of must be a point in time, got {as_of!r}; give a date.")
     stamp = stamp.tz_localize("UTC") if stamp.tz is None else stamp.tz_convert("UTC")
+    if not MIN_AS_OF <= stamp <= MAX_AS_OF:
+        raise ConfigError(
+            f"as_of {as_of!r} is outside the dates metaseg can compute with "
+            f"({MIN_AS_OF.date()} to {MAX_AS_OF.date()}); give the reference date of the "
+            "data, usually the day after its last event, e.g. as_of='2024-03-31'."
+        )
     return stamp.floor("us").as_unit("us")
 
 

@@ -120,3 +120,15 @@ def test_unknown_model_is_a_usage_error(champion, capsys):
     code = main(["drift", "--model", "models:/nope@champion", "--tracking-uri", uri, "--quiet"])
     assert code == 2
     assert "nope" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01", "2262-04-12"])
+def test_as_of_out_of_range_is_a_usage_error(champion, as_of, capsys):
+    uri, config, _ = champion
+    code = main(
+        ["drift", "--model", "shop", "--config", str(config), "--as-of", as_of]
+        + ["--tracking-uri", uri, "--quiet"]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"as_of {as_of!r} is outside" in err and "unexpected" not in err

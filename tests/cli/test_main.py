@@ -120,3 +120,14 @@ def test_promote_gate_overrides_parse_numbers_and_none():
 def test_replaying_a_missing_dead_letter_file_is_a_usage_error(tmp_path, capsys):
     assert main(["export", "--replay", str(tmp_path / "nope.jsonl")]) == 2
     assert "no such dead-letter file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01", "2262-04-12"])
+def test_validate_as_of_out_of_range_is_a_usage_error(tmp_path, as_of, capsys):
+    config = tmp_path / "small.yaml"
+    config.write_text(
+        "data:\n  source: synthetic\n  synthetic: {n_customers: 300, seed: 1}\n", encoding="utf-8"
+    )
+    assert main(["validate", "--config", str(config), "--as-of", as_of, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"as_of {as_of!r} is outside" in err and "unexpected" not in err

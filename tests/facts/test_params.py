@@ -72,3 +72,14 @@ def test_as_of_forms_all_mean_the_same_instant(value):
 def test_epoch_microseconds():
     assert to_epoch_us(pd.Timestamp("1970-01-01 00:00:01.000002", tz="UTC")) == 1_000_002
     assert to_epoch_us(parse_as_of("2024-01-01")) == 1_704_067_200_000_000
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "1677-09-21", "2262-04-12", "9999-12-31"])
+def test_as_of_outside_the_computable_range_is_refused(value):
+    with pytest.raises(ConfigError, match=rf"as_of '{value}' is outside.*1677-09-22 to 2262-04-11"):
+        parse_as_of(value)
+
+
+def test_as_of_at_the_edges_of_the_range_is_accepted():
+    assert parse_as_of("1677-09-22").year == 1677
+    assert parse_as_of("2262-04-11").year == 2262
