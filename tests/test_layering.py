@@ -35,7 +35,12 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("rules",),  # base segments
     ("features",),  # per-segment matrices
     ("cluster", "stability", "recovery"),  # sub-segments, their stability and recovery
-    ("profile", "fact_reference", "renumber"),  # profiles; facts at fit time; renumbering
+    (
+        "profile",
+        "fact_reference",
+        "renumber",
+        "alignment",
+    ),  # profiles; facts at fit time; renumbering
     ("segmentation_spec",),  # the validated segmentation block
     ("model",),  # MetaSegmenter
     ("over_time",),  # identities, drift, campaigns (pure)

@@ -29,6 +29,7 @@ import pandas as pd
 
 from metaseg import schema
 from metaseg._messages import available, preview
+from metaseg.alignment import align_labels, migration_table
 from metaseg.exceptions import ConfigError, DataError, DriftWarning
 from metaseg.fact_reference import EVERYONE, FactReference, build_reference, psi
 
@@ -347,52 +348,17 @@ def _shares(then: pd.DataFrame, now: pd.DataFrame) -> pd.DataFrame:
 
 
 def _migration(previous: Any, now: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
-    if not isinstance(previous, pd.DataFrame):
-        raise DataError(
-            f"previous_labels must be a labels table (DataFrame), got {type(previous).__name__}."
-        )
-    missing = [c for c in (schema.CUSTOMER_ID, schema.SEGMENT) if c not in previous.columns]
-    if missing:
-        raise DataError(
-            f"previous_labels lack column(s) {preview(missing)}; they have "
-            f"{available(map(str, previous.columns))}. Pass a labels file written by "
-            "'metaseg score' or 'metaseg export'."
-        )
-    repeated = previous[schema.CUSTOMER_ID].duplicated()
-    if repeated.any():
-        raise DataError(
-            f"previous_labels repeat {int(repeated.sum()):,} customer_id value(s), e.g. "
-            f"{preview(previous.loc[repeated, schema.CUSTOMER_ID].unique().tolist(), 3)}; keep "
-            "one label per customer (one model's labels)."
-        )
-    left = pd.DataFrame(
-        {"_id": _id_text(previous[schema.CUSTOMER_ID]), "previous": previous[schema.SEGMENT]}
-    )
-    right = pd.DataFrame({"_id": _id_text(now[schema.CUSTOMER_ID]), "now": now[schema.SEGMENT]})
-    both = left.merge(right, on="_id", how="inner")
-    matrix = pd.crosstab(both["previous"].astype(str), both["now"].astype(str))
-    matrix.index.name, matrix.columns.name = "previous", "now"
-    moved = (
-        float((both["previous"].astype(str) != both["now"].astype(str)).mean())
-        if len(both)
-        else 0.0
-    )
+    aligned = align_labels(previous, now, names=("previous_labels", "labels now"))
+    matrix = migration_table(aligned).rename_axis(index="previous", columns="now")
+    before = aligned.column(schema.SEGMENT, 0).astype(str)
+    after = aligned.column(schema.SEGMENT, 1).astype(str)
     counts = {
-        "n_common": len(both),
-        "n_only_previous": len(left) - len(both),
-        "n_only_now": len(right) - len(both),
-        "moved_share": moved,
+        "n_common": aligned.n_common,
+        "n_only_previous": aligned.n_only_first,
+        "n_only_now": aligned.n_only_second,
+        "moved_share": float((before != after).mean()) if aligned.n_common else 0.0,
     }
     return matrix, counts
-
-
-def _id_text(ids: pd.Series) -> pd.Series:
-    """Customer ids as text, with whole floats (ids read back from CSV) written as ints."""
-    if pd.api.types.is_float_dtype(ids):
-        whole = ids.notna() & (ids == ids.round())
-        if whole.all():
-            ids = ids.astype("int64")
-    return ids.astype(str).reset_index(drop=True)
 
 
 def _warnings(

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from metaseg import schema
-from metaseg._messages import available, did_you_mean, preview
+from metaseg._messages import available, did_you_mean
+from metaseg.alignment import align_labels, migration_table
 from metaseg.cluster._validation import check_choice
 from metaseg.exceptions import ConfigError, DataError
 from metaseg.plots._style import MAX_ANNOTATED_CELLS, ink_for, new_axes, plain_text
@@ -71,28 +72,20 @@ def plot_migration(
     owner = "plot_migration"
     check_choice(owner, "normalize", normalize, NORMALIZE)
     check_choice(owner, "by", by, BY)
-    before = _check_labels(owner, "labels_before", labels_before, by)
-    after = _check_labels(owner, "labels_after", labels_after, by)
-    try:
-        joined = before.merge(
-            after, on=schema.CUSTOMER_ID, how="inner", suffixes=("_before", "_after")
-        )
-    except ValueError:  # customer_id of incompatible types (int and str)
-        raise DataError(
-            f"{owner}: customer_id of labels_before ({before[schema.CUSTOMER_ID].dtype}) and "
-            f"labels_after ({after[schema.CUSTOMER_ID].dtype}) cannot be matched. Give both "
-            "tables the same customer_id type."
-        ) from None
-    if joined.empty:
+    for name, labels in (("labels_before", labels_before), ("labels_after", labels_after)):
+        _check_by(owner, name, labels, by)
+    aligned = align_labels(
+        labels_before, labels_after, (by,), names=("labels_before", "labels_after"), owner=owner
+    )
+    if aligned.n_common == 0:
         raise DataError(
             f"{owner}: labels_before and labels_after share no customer_id "
-            f"({len(before):,} and {len(after):,} customers; customer_id dtypes "
-            f"{labels_before[schema.CUSTOMER_ID].dtype} and "
-            f"{labels_after[schema.CUSTOMER_ID].dtype}). Pass labels of the same customers."
+            f"({len(labels_before):,} and {len(labels_after):,} customers, compared as text). "
+            "Pass labels of the same customers."
         )
-    rows = joined[f"{by}_before"].astype(str)
-    cols = joined[f"{by}_after"].astype(str)
-    table = pd.crosstab(rows, cols).reindex(
+    rows = aligned.column(by, 0).astype(str)
+    cols = aligned.column(by, 1).astype(str)
+    table = migration_table(aligned, by).reindex(
         index=_order(rows.unique(), labels_before, by),
         columns=_order(cols.unique(), labels_after, by),
         fill_value=0,
@@ -128,27 +121,21 @@ def plot_migration(
     ax.set_ylabel(f"before: {by}{_version(labels_before)}")
     ax.set_xlabel(f"after: {by}{_version(labels_after)}")
     stayed = float((rows.to_numpy() == cols.to_numpy()).mean())
-    only_before = len(before) - len(joined)
-    only_after = len(after) - len(joined)
+    only_before, only_after = aligned.n_only_first, aligned.n_only_second
     ax.set_title(
-        f"Migration of {len(joined):,} customers in both: {stayed:.0%} kept their {by}\n"
+        f"Migration of {aligned.n_common:,} customers in both: {stayed:.0%} kept their {by}\n"
         f"({only_before:,} only before, {only_after:,} only after, not counted)"
     )
     plain_text(ax)
     return fig
 
 
-def _check_labels(owner: str, name: str, labels: Any, by: str) -> pd.DataFrame:
-    """Return the ``customer_id`` and ``by`` columns of a valid labels table."""
+def _check_by(owner: str, name: str, labels: Any, by: str) -> None:
+    """Refuse what is not a labels table, or one without the ``by`` column, naming ``by=``."""
     if not isinstance(labels, pd.DataFrame):
         raise ConfigError(
             f"{owner}: {name} must be a labels table (DataFrame with customer_id and "
             f"{by!r}), got {type(labels).__name__}. Use model.labels_ or model.predict(facts)."
-        )
-    if schema.CUSTOMER_ID not in labels.columns:
-        raise DataError(
-            f"{owner}: {name} has no {schema.CUSTOMER_ID!r} column; columns are "
-            f"{available(labels.columns)}. Pass a labels table."
         )
     if by not in labels.columns:
         present = [c for c in BY if c in labels.columns]
@@ -157,21 +144,6 @@ def _check_labels(owner: str, name: str, labels: Any, by: str) -> pd.DataFrame:
             f" Label columns present: {available(present) if present else 'none'}; "
             "choose one of them with by=..."
         )
-    repeated = labels[schema.CUSTOMER_ID].duplicated()
-    if repeated.any():
-        raise DataError(
-            f"{owner}: {name} repeats {int(repeated.sum()):,} customer_id value(s), e.g. "
-            f"{preview(labels.loc[repeated, schema.CUSTOMER_ID].unique().tolist(), 3)}; a "
-            "labels table has one row per customer."
-        )
-    missing = labels[by].isna()
-    if missing.any():
-        raise DataError(
-            f"{owner}: {name} has no {by!r} for {int(missing.sum()):,} customer(s), e.g. "
-            f"customer_id {preview(labels.loc[missing, schema.CUSTOMER_ID].tolist(), 3)}. "
-            "Every labelled customer needs a label."
-        )
-    return labels[[schema.CUSTOMER_ID, by]]
 
 
 def _code_key(code: str) -> tuple[str, int, int]:

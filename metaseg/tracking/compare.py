@@ -18,7 +18,7 @@ import pandas as pd
 
 from metaseg import schema
 from metaseg._messages import did_you_mean, preview
-from metaseg.exceptions import ConfigError, DataError, RunNotFoundError, TrackingError
+from metaseg.exceptions import ConfigError, RunNotFoundError, TrackingError
 from metaseg.tracking import names
 from metaseg.tracking.store import (
     DEFAULT_MAX_RETRIES,
@@ -98,28 +98,19 @@ def agreement_from_labels(
     """
     from sklearn.metrics import adjusted_rand_score
 
-    needed = (schema.CUSTOMER_ID, schema.BASE_SEGMENT, schema.SEGMENT)
-    for label, frame in ((run_a, labels_a), (run_b, labels_b)):
-        missing = [c for c in needed if c not in frame.columns]
-        if missing:
-            raise DataError(
-                f"labels of {label!r} lack column(s) {missing}; they must be a metaseg labels "
-                f"table ({', '.join(schema.LABEL_COLUMNS)})."
-            )
-        dup = frame[schema.CUSTOMER_ID].duplicated()
-        if dup.any():
-            raise DataError(
-                f"labels of {label!r} repeat {int(dup.sum())} customer_id value(s); a labels "
-                "table has one row per customer."
-            )
-    a = labels_a[list(needed)]
-    b = labels_b[list(needed)]
-    merged = a.merge(b, on=schema.CUSTOMER_ID, how="inner", suffixes=("_a", "_b"))
-    n_common = len(merged)
-    seg_a, seg_b = merged[f"{schema.SEGMENT}_a"], merged[f"{schema.SEGMENT}_b"]
-    base_a, base_b = merged[f"{schema.BASE_SEGMENT}_a"], merged[f"{schema.BASE_SEGMENT}_b"]
+    from metaseg.alignment import align_labels, migration_table
+
+    aligned = align_labels(
+        labels_a,
+        labels_b,
+        (schema.BASE_SEGMENT, schema.SEGMENT),
+        names=(f"labels of {run_a!r}", f"labels of {run_b!r}"),
+    )
+    n_common = aligned.n_common
+    seg_a, seg_b = aligned.column(schema.SEGMENT, 0), aligned.column(schema.SEGMENT, 1)
+    base_a, base_b = aligned.column(schema.BASE_SEGMENT, 0), aligned.column(schema.BASE_SEGMENT, 1)
     nan = float("nan")
-    migration = pd.crosstab(seg_a.rename("from"), seg_b.rename("to"))
+    migration = migration_table(aligned).rename_axis(index="from", columns="to")
     return Agreement(
         run_a=run_a,
         run_b=run_b,
@@ -129,8 +120,8 @@ def agreement_from_labels(
         if n_common
         else nan,
         n_common=n_common,
-        only_in_a=int(len(a) - n_common),
-        only_in_b=int(len(b) - n_common),
+        only_in_a=aligned.n_only_first,
+        only_in_b=aligned.n_only_second,
         migration=migration,
     )
 

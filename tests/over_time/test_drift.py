@@ -102,7 +102,7 @@ def test_bad_inputs_are_named(model, facts):
     with pytest.raises(DataError, match="segment"):
         drift_report(model, facts, previous_labels=facts[["customer_id"]])
     repeated = pd.concat([model.labels_.head(3), model.labels_.head(3)])
-    with pytest.raises(DataError, match="repeat 3 customer_id"):
+    with pytest.raises(DataError, match="has 3 repeated customer_id"):
         drift_report(model, facts, previous_labels=repeated)
 
 

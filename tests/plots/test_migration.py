@@ -85,17 +85,19 @@ def test_bad_arguments_are_named(before_after):
 def test_bad_tables_are_data_errors(before_after):
     before, after, _ = before_after
     twice = pd.concat([before, before.iloc[:2]])
-    with pytest.raises(DataError, match=r"labels_before repeats 2 customer_id"):
+    with pytest.raises(DataError, match=r"labels_before has 2 repeated customer_id"):
         plot_migration(twice, after)
     missing = after.copy()
     missing.loc[missing.index[:3], schema.SEGMENT] = None
     with pytest.raises(DataError, match=r"labels_after has no 'segment' for 3 customer"):
         plot_migration(before, missing)
+    # ids read back as text (a CSV) are the same customers as integer ids
     as_text = after.assign(customer_id=after[schema.CUSTOMER_ID].astype(str))
-    with pytest.raises(DataError, match=r"customer_id of labels_before \(int64\) and labels_after"):
-        plot_migration(before, as_text)
+    assert plot_migration(before, as_text).axes[0].get_title() == (
+        plot_migration(before, after).axes[0].get_title()
+    )
     strangers = after.assign(customer_id=after[schema.CUSTOMER_ID] + 1_000_000)
     with pytest.raises(DataError, match="share no customer_id"):
         plot_migration(before, strangers)
-    with pytest.raises(DataError, match="has no 'customer_id' column"):
+    with pytest.raises(DataError, match=r"labels_before has no column\(s\) \['customer_id'\]"):
         plot_migration(before.drop(columns=schema.CUSTOMER_ID), after)

@@ -132,5 +132,5 @@ def test_agreement_refuses_tables_that_are_not_labels() -> None:
     good = _labels([1, 2], ["x/0", "x/1"])
     with pytest.raises(DataError, match="segment"):
         agreement_from_labels(good, good.drop(columns=[schema.SEGMENT]), run_b="r2")
-    with pytest.raises(DataError, match="repeat 1 customer_id"):
+    with pytest.raises(DataError, match="has 1 repeated customer_id"):
         agreement_from_labels(good, pd.concat([good, good.iloc[:1]]))
