@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from metaseg._yaml import config_error_from_pydantic, load_yaml
+from metaseg._yaml import check_nesting, config_error_from_pydantic, load_yaml
 from metaseg.exceptions import ConfigError
 from metaseg.segmentation_spec import SegmentationSpec
 from metaseg.tracking.gates import QualityGates
@@ -59,6 +59,14 @@ class FactsSection(_Section):
     """Settings of :func:`metaseg.facts.compute_facts`."""
 
     windows: tuple[int, ...] = (7, 30, 90, 365)
+
+    @field_validator("windows", mode="before")
+    @classmethod
+    def _whole_days(cls, value: Any) -> tuple[int, ...]:
+        """Windows as :func:`metaseg.facts.params.check_windows` accepts them (no booleans)."""
+        from metaseg.facts.params import check_windows
+
+        return check_windows(value)
 
 
 class TrackingSection(_Section):
@@ -119,10 +127,12 @@ def load_config(source: str | Path | dict[str, Any]) -> MetasegConfig:
     Raises
     ------
     ConfigError
-        With the file, line and column of a YAML syntax error, or the YAML path of each
-        invalid setting.
+        With the file, line and column of a YAML syntax error or a repeated key, the
+        YAML path of each invalid setting, or when the file is larger than
+        ``metaseg._yaml.MAX_YAML_CHARS`` or nested deeper than ``MAX_YAML_NESTING``.
     """
     document = source if isinstance(source, dict) else load_yaml(source, what="configuration")
+    check_nesting(document, what="configuration")
     if document is None:
         document = {}
     if not isinstance(document, dict):

@@ -101,3 +101,48 @@ def test_the_wheel_ships_the_presets_and_the_demo_config(tmp_path) -> None:
         assert f"metaseg/presets/{name}.yaml" in names
     assert "metaseg/py.typed" in names
     assert not any(n.startswith(("configs/", "tests/", "experiments/")) for n in names)
+
+
+def test_a_repeated_section_is_refused_with_both_lines(tmp_path):
+    config = tmp_path / "twice.yaml"
+    config.write_text(
+        "segmentation:\n  n_bootstrap: 1\nas_of: 2024-01-01\nsegmentation:\n  n_bootstrap: 5\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"key 'segmentation' appears twice.*lines 1 and 4"):
+        load_config(config)
+
+
+def test_a_repeated_as_of_is_refused(tmp_path):
+    config = tmp_path / "twice.yaml"
+    config.write_text("as_of: 2024-01-01\nname: a\nas_of: 2025-01-01\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"key 'as_of' appears twice.*lines 1 and 3"):
+        load_config(config)
+
+
+def test_a_config_over_the_size_limit_is_refused_before_reading(tmp_path):
+    config = tmp_path / "huge.yaml"
+    config.write_text("name: a\n" + "# padding\n" * 120_000, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"1,200,008 bytes, more than the limit of 1,000,000"):
+        load_config(config)
+
+
+def test_a_config_nested_ten_thousand_levels_is_refused(tmp_path):
+    config = tmp_path / "deep.yaml"
+    config.write_text("gates: " + "{a: " * 10_000 + "1" + "}" * 10_000 + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        load_config(config)
+    node: dict = {"a": 1}
+    for _ in range(10_000):
+        node = {"a": node}
+    with pytest.raises(ConfigError, match=r"nested too deeply at gates\.a\.a"):
+        load_config({"gates": node})
+
+
+@pytest.mark.parametrize(
+    ("windows", "shown"), [("[true]", r"True \(bool\)"), ("[7, 2.5]", r"2\.5")]
+)
+def test_windows_must_be_whole_numbers_not_booleans(windows, shown):
+    with pytest.raises(ConfigError, match=rf"facts\.windows: .*got {shown}"):
+        load_config(f"facts:\n  windows: {windows}\n")
+    assert load_config("facts:\n  windows: [7, 30]\n").facts.windows == (7, 30)
