@@ -10,7 +10,9 @@ from metaseg.rules import parse_rules
 
 
 def test_a_repeated_key_names_both_lines():
-    with pytest.raises(ConfigError, match=r"line 4, column 3: key 'c' appears twice.*lines 3 and 4"):
+    with pytest.raises(
+        ConfigError, match=r"line 4, column 3: key 'c' appears twice.*lines 3 and 4"
+    ):
         load_yaml("a: 1\nb:\n  c: 1\n  c: 2\n")
 
 
