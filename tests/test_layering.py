@@ -21,6 +21,7 @@ FOUNDATION = (
     "_yaml",
     "_paths",
     "_io",
+    "_params",
     "schema",
     "provenance",
     "display",

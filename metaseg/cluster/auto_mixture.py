@@ -28,7 +28,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from metaseg.cluster._validation import check_choice, check_int, check_real, validate_matrix
+from metaseg._params import check_choice, check_int, check_real
+from metaseg.cluster._validation import validate_matrix
 from metaseg.cluster.canonical import canonical_mapping
 from metaseg.cluster.metrics import sample_rows
 from metaseg.exceptions import ClusteringWarning, ConfigError

@@ -18,10 +18,11 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from metaseg._params import check_choice, check_int, check_real
 from metaseg.cluster._assign import nearest_reference
 from metaseg.cluster._hdbscan_predict import ApproximatePredictor
 from metaseg.cluster._row_index import RowIndex
-from metaseg.cluster._validation import check_choice, check_int, check_real, validate_matrix
+from metaseg.cluster._validation import validate_matrix
 from metaseg.cluster.canonical import apply_mapping, canonical_mapping
 from metaseg.exceptions import ClusteringWarning, ConfigError
 from metaseg.schema import NOISE

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.utils import check_random_state
 
-from metaseg.cluster._validation import check_int
+from metaseg._params import check_int
 from metaseg.cluster.canonical import _as_label_array
 from metaseg.exceptions import DataError
 from metaseg.schema import NOISE

@@ -10,7 +10,7 @@ import pandas as pd
 
 from metaseg import schema
 from metaseg._messages import available, preview
-from metaseg.cluster._validation import check_int
+from metaseg._params import check_int
 from metaseg.exceptions import DataError
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from metaseg._messages import available, preview
-from metaseg.cluster._validation import check_choice
+from metaseg._params import check_choice
 from metaseg.exceptions import ConfigError
 from metaseg.plots._style import NOISE_COLOUR, new_axes, plain_text
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from metaseg.cluster._validation import check_choice
+from metaseg._params import check_choice
 from metaseg.exceptions import ConfigError
 from metaseg.plots._style import MAX_ANNOTATED_CELLS, ink_for, new_axes, plain_text
 

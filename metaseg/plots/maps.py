@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from metaseg import schema
-from metaseg.cluster._validation import check_choice
+from metaseg._params import check_choice
 from metaseg.exceptions import DataError
 from metaseg.plots._model import check_model, check_split, segment_names, sub_segment_order
 from metaseg.plots._sample import (

@@ -9,8 +9,8 @@ import pandas as pd
 
 from metaseg import schema
 from metaseg._messages import available, did_you_mean
+from metaseg._params import check_choice
 from metaseg.alignment import align_labels, migration_table
-from metaseg.cluster._validation import check_choice
 from metaseg.exceptions import ConfigError, DataError
 from metaseg.plots._style import MAX_ANNOTATED_CELLS, ink_for, new_axes, plain_text
 

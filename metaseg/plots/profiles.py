@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from metaseg import schema
-from metaseg.cluster._validation import check_choice
+from metaseg._params import check_choice
 from metaseg.exceptions import ConfigError
 from metaseg.plots._model import base_segments, check_base_segment, check_model
 from metaseg.plots._style import (
