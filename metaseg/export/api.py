@@ -243,8 +243,9 @@ def export_labels(
     if result.failed:
         warnings.warn(
             f"{result.failed:,} label(s) in {result.batches_failed} batch(es) could not be "
-            f"delivered to {target.display}; they were saved to {str(result.dead_letter)!r} "
-            "for replay_dead_letters().",
+            f"delivered to {target.display}; they were saved to {str(result.dead_letter)!r}: "
+            f"resend them with metaseg export --replay {str(result.dead_letter)!r} (in Python: "
+            "replay_dead_letters()).",
             ExportWarning,
             stacklevel=2,
         )

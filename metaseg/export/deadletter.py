@@ -97,6 +97,7 @@ def read_dead_letters(path: str | os.PathLike[str]) -> list[DeadLetter]:
                     raise ValueError(f"missing field(s) {sorted(missing)}")
                 if not isinstance(entry["batch"].get("records"), list):
                     raise ValueError("'batch' has no 'records' list")
+                check_entry(entry)
                 letters.append(DeadLetter(**{k: entry[k] for k in fields}))
             except (ValueError, TypeError, AttributeError) as exc:
                 raise ExportError(
@@ -104,6 +105,59 @@ def read_dead_letters(path: str | os.PathLike[str]) -> list[DeadLetter]:
                     f"({exc}); fix or remove that line."
                 ) from None
     return letters
+
+
+#: The type each field of a dead-letter entry must have (``None`` allowed for ``status``).
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "target": (str,),
+    "idempotency_key": (str,),
+    "records": (int,),
+    "attempts": (int,),
+    "status": (int, type(None)),
+    "error": (str,),
+    "failed_at": (str,),
+}
+
+
+def check_entry(entry: dict[str, Any]) -> None:
+    """Check the types of one parsed dead-letter entry, so a replay fails before sending.
+
+    Parameters
+    ----------
+    entry : dict
+        One JSON line of a dead-letter file.
+
+    Raises
+    ------
+    ValueError
+        Naming the field, the value found and what it must be.
+
+    Examples
+    --------
+    >>> check_entry({"target": "https://x", "idempotency_key": "k", "records": 1,
+    ...              "attempts": "a", "status": None, "error": "", "failed_at": "",
+    ...              "batch": {"records": [{}]}})
+    Traceback (most recent call last):
+    ...
+    ValueError: field 'attempts' must be a whole number >= 0, got 'a' (str)
+    """
+    for name, types in _FIELD_TYPES.items():
+        value = entry[name]
+        if isinstance(value, bool) or not isinstance(value, types):
+            want = "a whole number >= 0" if int in types else "text"
+            if name == "status":
+                want = "an HTTP status code or null"
+            raise ValueError(
+                f"field {name!r} must be {want}, got {value!r} ({type(value).__name__})"
+            )
+        if name in ("records", "attempts") and value < 0:
+            raise ValueError(f"field {name!r} must be a whole number >= 0, got {value!r}")
+    records = entry["batch"]["records"]
+    bad = next((i for i, r in enumerate(records) if not isinstance(r, dict)), None)
+    if bad is not None:
+        raise ValueError(
+            f"'batch.records[{bad}]' must be a label record (a JSON object), got {records[bad]!r}"
+        )
 
 
 def write_dead_letters(path: str | os.PathLike[str], letters: list[DeadLetter]) -> None:

@@ -88,8 +88,8 @@ class ExportResult:
         raise ExportError(
             f"{self.failed:,} label(s) in {self.batches_failed} batch(es) were not delivered "
             f"to {self.target}; they are in the dead-letter file {str(self.dead_letter)!r}. "
-            "Resend them with metaseg.export.replay_dead_letters(path) once the receiver "
-            "is back."
+            f"Resend them once the receiver is back with: metaseg export --replay "
+            f"{str(self.dead_letter)!r} (in Python: metaseg.export.replay_dead_letters(path))."
         )
 
     def __str__(self) -> str:

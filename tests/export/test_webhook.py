@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import stat
@@ -93,7 +94,7 @@ def test_attempts_are_bounded_and_failures_go_to_the_dead_letter_file(
 ):
     receiver.fail(*[("status", 503)] * 4)  # the first batch fails every attempt
     dead = tmp_path / "dead.jsonl"
-    with pytest.warns(ExportWarning, match="30 label.*could not be delivered"):
+    with pytest.warns(ExportWarning, match="30 label.*could not be delivered.*--replay"):
         result = _send(
             make_labels(60),
             receiver,
@@ -116,8 +117,9 @@ def test_attempts_are_bounded_and_failures_go_to_the_dead_letter_file(
     assert stat.S_IMODE(dead.stat().st_mode) == 0o600  # labels and the URL: owner only
     assert letters[0].idempotency_key == result.batches[0].key
     assert result.dead_letter == dead
-    with pytest.raises(ExportError, match="dead-letter file.*replay_dead_letters"):
+    with pytest.raises(ExportError, match="dead-letter file") as info:
         result.raise_for_failures()
+    assert f"metaseg export --replay {str(dead)!r}" in str(info.value)
 
     replay = replay_dead_letters(
         dead,
@@ -339,3 +341,43 @@ def test_malformed_dead_letter_file_names_the_line(tmp_path, webhook_secret):
     dead.write_text('{"target": "http://127.0.0.1:9/h"}\n')
     with pytest.raises(ExportError, match="line 1 is not a dead-letter entry.*missing field"):
         replay_dead_letters(dead, secret_env=SECRET_ENV)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("attempts", "a", r"field 'attempts' must be a whole number >= 0, got 'a' \(str\)"),
+        ("records", True, r"field 'records' must be a whole number >= 0, got True"),
+        ("status", "503", r"field 'status' must be an HTTP status code or null, got '503'"),
+    ],
+)
+def test_an_edited_dead_letter_entry_is_refused_before_anything_is_sent(
+    receiver, make_labels, fake_time, state_dir, tmp_path, field, value, message
+):
+    dead = tmp_path / "dead.jsonl"
+    receiver.fail(*[("status", 500)] * 4)
+    with pytest.warns(ExportWarning):
+        _send(
+            make_labels(20),
+            receiver,
+            fake_time,
+            state_dir,
+            batch_size=10,
+            max_attempts=2,
+            dead_letter=dead,
+        )
+    lines = dead.read_text(encoding="utf-8").splitlines()
+    edited = json.loads(lines[1]) | {field: value}
+    dead.write_text(lines[0] + "\n" + json.dumps(edited) + "\n", encoding="utf-8")
+    sent_before = len(receiver.records())
+    with pytest.raises(ExportError, match=rf"line 2 is not a dead-letter entry \({message}"):
+        replay_dead_letters(
+            dead,
+            secret_env=SECRET_ENV,
+            state_dir=state_dir,
+            sleep=fake_time.sleep,
+            clock=fake_time.clock,
+            **FAST,
+        )
+    assert len(receiver.records()) == sent_before  # the valid first line was not sent either
+    assert dead.read_text(encoding="utf-8").splitlines()[0] == lines[0]
