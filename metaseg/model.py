@@ -506,6 +506,47 @@ class MetaSegmenter(BaseEstimator):
 
 
 # ------------------------------------------------------------------- helpers
+#: Fitted attributes every consumer of a model reads.
+FITTED_ATTRIBUTES = ("segments_", "summary_", "metrics_", "profiles_", "labels_")
+
+
+def check_fitted(owner: str, model: Any, name: str = "model") -> Any:
+    """Return ``model`` if it is a fitted segmentation, else raise one of two clear errors.
+
+    The one check of "is it a fitted model" that plots, identities, tracking and the
+    display share.
+
+    Raises
+    ------
+    ConfigError
+        ``model`` is not a segmentation model at all.
+    sklearn.exceptions.NotFittedError
+        It is one but was not fitted.
+
+    Examples
+    --------
+    >>> check_fitted("plot_x", MetaSegmenter())
+    Traceback (most recent call last):
+    ...
+    sklearn.exceptions.NotFittedError: plot_x: model (MetaSegmenter) is not fitted yet (no segments_). Call fit(facts) first, or load a registered one with metaseg.tracking.load_champion(name).model.
+    """
+    from sklearn.exceptions import NotFittedError
+
+    if not hasattr(model, "fit") or not hasattr(model, "get_params"):
+        raise ConfigError(
+            f"{owner}: {name} must be a fitted metaseg.model.MetaSegmenter, got "
+            f"{type(model).__name__}. Fit one with MetaSegmenter(...).fit(facts)."
+        )
+    missing = [attribute for attribute in FITTED_ATTRIBUTES if not hasattr(model, attribute)]
+    if missing:
+        raise NotFittedError(
+            f"{owner}: {name} ({type(model).__name__}) is not fitted yet (no {missing[0]}). Call "
+            "fit(facts) first, or load a registered one with "
+            "metaseg.tracking.load_champion(name).model."
+        )
+    return model
+
+
 def _check_facts(facts: Any) -> None:
     if not isinstance(facts, pd.DataFrame):
         raise DataError(

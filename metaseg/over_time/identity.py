@@ -31,7 +31,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.utils.validation import check_is_fitted
 
 from metaseg import schema
 from metaseg.exceptions import ConfigError, DataError
@@ -229,15 +228,9 @@ def _check_params(min_similarity: Any, min_common: Any) -> None:
 
 
 def _check_model(what: str, model: Any) -> None:
-    from sklearn.exceptions import NotFittedError
+    from metaseg.model import check_fitted
 
-    try:
-        check_is_fitted(model, "segments_")
-    except (NotFittedError, TypeError):
-        raise ConfigError(
-            f"{what} must be a fitted MetaSegmenter, got {type(model).__name__}. Fit it first "
-            "(or load the champion with metaseg.tracking.load_champion(name).model)."
-        ) from None
+    check_fitted("match_identities", model, what)
 
 
 def _common_codes(

@@ -5,38 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sklearn.exceptions import NotFittedError
 
 from metaseg import schema
 from metaseg._messages import available, did_you_mean
 from metaseg.exceptions import ConfigError
 
-#: Fitted attributes every plot of a model reads.
-FITTED_ATTRIBUTES = ("segments_", "summary_", "metrics_", "profiles_")
-
 
 def check_model(owner: str, model: Any) -> Any:
-    """Return ``model`` if it is a fitted MetaSegmenter, else raise a clear error.
+    """Return ``model`` if it is a fitted MetaSegmenter (see :func:`metaseg.model.check_fitted`)."""
+    from metaseg.model import check_fitted
 
-    Raises
-    ------
-    ConfigError
-        If ``model`` is not a segmentation model at all.
-    sklearn.exceptions.NotFittedError
-        If it is one but was not fitted.
-    """
-    if not hasattr(model, "fit") or not hasattr(model, "get_params"):
-        raise ConfigError(
-            f"{owner}: model must be a fitted metaseg.model.MetaSegmenter, got "
-            f"{type(model).__name__}. Fit one with MetaSegmenter(...).fit(facts)."
-        )
-    missing = [name for name in FITTED_ATTRIBUTES if not hasattr(model, name)]
-    if missing:
-        raise NotFittedError(
-            f"{owner}: this {type(model).__name__} is not fitted yet (no {missing[0]}). "
-            "Call fit(facts) before plotting it."
-        )
-    return model
+    return check_fitted(owner, model)
 
 
 def base_segments(model: Any) -> list[str]:

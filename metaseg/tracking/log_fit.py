@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sklearn.utils.validation import check_is_fitted
 
 from metaseg.data.report import DataReport
 from metaseg.exceptions import ConfigError, DataError, TrackingError
@@ -156,7 +155,9 @@ def log_fit(
     >>> run.registered_version  # doctest: +SKIP
     '1'
     """
-    check_is_fitted(model, "segments_")
+    from metaseg.model import check_fitted
+
+    check_fitted("log_fit", model)
     kinds = _check_inputs(model, facts, experiment, run_name, register, tags)
     uri = resolve_tracking_uri(tracking_uri, config)
     document = config_document(config, model)

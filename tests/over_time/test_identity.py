@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import NotFittedError
 
 from metaseg.exceptions import ConfigError
 from metaseg.model import MetaSegmenter
@@ -144,7 +145,7 @@ def test_similarity_matrices_by_hand():
 def test_bad_arguments_are_refused(model):
     with pytest.raises(ConfigError, match="min_similarity"):
         match_identities(model, model, min_similarity=1.5)
-    with pytest.raises(ConfigError, match="new_model must be a fitted MetaSegmenter"):
+    with pytest.raises(NotFittedError, match=r"new_model \(MetaSegmenter\) is not fitted yet"):
         match_identities(model, MetaSegmenter())
     with pytest.raises(ConfigError, match="IdentityMatch"):
         model.with_identities({"active": {0: 1}})
