@@ -6,6 +6,7 @@ replaced (all models in it), so the diff is taken against the whole existing fil
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
@@ -20,6 +21,71 @@ from metaseg.schema import CUSTOMER_ID, MODEL_NAME, SEGMENT
 #: Suffixes of labels files read as CSV (every column as text) and as Parquet.
 CSV_SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".csv.bz2", ".csv.zst", ".tsv")
 PARQUET_SUFFIXES: tuple[str, ...] = (".parquet", ".pq", ".parq")
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
+FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_text(values: pd.Series) -> bool:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return _is_text(pd.Series(values.cat.categories))
+    if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object:
+        return True
+    return values.dtype == object and bool(values.map(type).eq(str).any())
+
+
+def _escape_cell(value: object) -> object:
+    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _unescape_cell(value: object) -> object:
+    if (
+        isinstance(value, str)
+        and value[:1] == "'"
+        and value[1:].lstrip("'").startswith(FORMULA_TRIGGERS)
+    ):
+        return value[1:]
+    return value
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells a spreadsheet would run as a formula with a single quote.
+
+    As OWASP advises against CSV injection, a text cell that starts with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return (segment names are user text) is written
+    as ``'=...``; so is a cell that already starts with quotes followed by one of those,
+    so that :func:`read_csv_text` can remove exactly one quote and give back the value
+    as it was. Only text columns change: numbers (negative ones included), booleans and
+    timestamps are left alone.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table about to be written as CSV.
+
+    Returns
+    -------
+    DataFrame
+        A copy with the text columns escaped (the input is not changed).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"segment_name": ["=HYPERLINK(1)", "vip"], "delta": [-1.5, 2.0]})
+    >>> neutralise_formulas(frame).to_dict("list")
+    {'segment_name': ["'=HYPERLINK(1)", 'vip'], 'delta': [-1.5, 2.0]}
+    """
+    escaped = {c: frame[c].map(_escape_cell) for c in frame.columns if _is_text(frame[c])}
+    if not escaped:
+        return frame
+    out = frame.copy()
+    for column, values in escaped.items():
+        dtype = frame[column].dtype
+        keep = values.dtype != object and not isinstance(dtype, pd.CategoricalDtype)
+        out[column] = values.astype(dtype) if keep else values
+    return out
 
 
 def read_csv_text(path: Path) -> pd.DataFrame:
@@ -37,7 +103,9 @@ def read_csv_text(path: Path) -> pd.DataFrame:
     {'customer_id': ['007', '12'], 'segment_name': ['NA', nan]}
     """
     sep = "\t" if path.name.lower().endswith(".tsv") else ","
-    return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""])
+    frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""])
+    # undo neutralise_formulas: one leading quote before a formula character
+    return frame.assign(**{c: frame[c].map(_unescape_cell) for c in frame.columns})
 
 
 def read_labels_file(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -130,7 +198,12 @@ def read_file_labels(target: Target) -> pd.DataFrame | None:
 def write_file_labels(target: Target, labels: pd.DataFrame) -> None:
     """Write labels to a CSV or Parquet file atomically, creating missing folders.
 
-    Timestamps are written to CSV as ISO 8601 text (``2024-06-01T00:00:00+00:00``). A reader sees either the previous file or the new one, never a partial file.
+    Timestamps are written to CSV as ISO 8601 text (``2024-06-01T00:00:00+00:00``). A
+    reader sees either the previous file or the new one, never a partial file. In CSV,
+    text cells starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return are
+    prefixed with a single quote so that a spreadsheet shows them instead of running
+    them as formulas (:func:`neutralise_formulas`; numeric columns are never changed);
+    :func:`read_labels_file` removes that quote again.
 
     Raises
     ------
@@ -156,9 +229,17 @@ def write_file_labels(target: Target, labels: pd.DataFrame) -> None:
                 for c in labels.columns
                 if isinstance(labels[c].dtype, pd.DatetimeTZDtype)
             }
-            text = labels.assign(**timestamps)
+            text = neutralise_formulas(labels).assign(**timestamps)
+            # Python's csv module (3.11) leaves a field with a bare '\r' unquoted, which
+            # would split its row: quote every field when a text holds one
+            bare_cr = any(
+                text[c].astype(str).str.contains("\r", regex=False).any()
+                for c in text.columns
+                if _is_text(text[c])
+            )
+            quoting = csv.QUOTE_ALL if bare_cr else csv.QUOTE_MINIMAL
             with atomic_write(path, "w", encoding="utf-8", newline="") as fh:
-                text.to_csv(fh, index=False, lineterminator="\n")
+                text.to_csv(fh, index=False, lineterminator="\n", quoting=quoting)
         else:
             with atomic_write(path, "wb") as fh:
                 labels.to_parquet(fh, index=False)

@@ -102,3 +102,40 @@ def test_a_file_that_does_not_hold_labels_is_not_overwritten(tmp_path, make_labe
     with pytest.raises(ExportError, match="does not hold metaseg labels.*will not overwrite"):
         export_labels(make_labels(3), target)
     assert target.read_text() == "region,revenue\nnorth,10\n"
+
+
+FORMULAS = ['=HYPERLINK("http://x","y")', "+SUM(1)", "-2+3", "@cmd", "\tname", "\rname"]
+
+
+def test_csv_export_neutralises_spreadsheet_formulas_in_text_columns_only(tmp_path, make_labels):
+    import csv
+
+    from metaseg.export.files import read_labels_file
+
+    labels = make_labels(len(FORMULAS) + 2)
+    names = [*FORMULAS, "'=already quoted", "'plain quote"]
+    labels = labels.assign(segment_name=names)
+    target = tmp_path / "labels.csv"
+    assert export_labels(labels, str(target)).ok
+    with target.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    written = [row["segment_name"] for row in rows]
+    assert written[: len(FORMULAS)] == ["'" + name for name in FORMULAS]
+    assert written[-2:] == ["''=already quoted", "'plain quote"]
+    # numbers are never prefixed
+    assert [row["sub_segment"] for row in rows] == [str(v) for v in labels["sub_segment"]]
+    assert [row["customer_id"] for row in rows] == [str(v) for v in labels["customer_id"]]
+    # the labels file reads back exactly as it was given
+    back = read_labels_file(target)
+    assert back["segment_name"].tolist() == names
+    assert export_labels(labels, str(target)).diff.is_empty
+
+
+def test_negative_numbers_are_not_prefixed():
+    from metaseg.export.files import neutralise_formulas
+
+    frame = pd.DataFrame({"sub_segment": [-1, 0], "delta": [-0.5, 1.0], "name": ["-x", "y"]})
+    out = neutralise_formulas(frame)
+    assert out["sub_segment"].tolist() == [-1, 0] and out["delta"].tolist() == [-0.5, 1.0]
+    assert out["name"].tolist() == ["'-x", "y"]
+    assert frame["name"].tolist() == ["-x", "y"]  # the input is not changed
