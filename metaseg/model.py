@@ -581,11 +581,11 @@ def canonical_row_order(ids: pd.Series) -> np.ndarray:
 
 
 def _resolve_as_of(facts: pd.DataFrame, as_of: Any) -> pd.Timestamp | None:
+    """The as-of date given, else the one the facts were computed at (validated alike)."""
+    from metaseg.facts.params import parse_as_of
+
     value = as_of if as_of is not None else facts.attrs.get("as_of")
-    if value is None:
-        return None
-    ts = pd.Timestamp(value)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return None if value is None else parse_as_of(value)
 
 
 def check_feature_columns(
