@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,42 @@ class _Row:
     is_base: bool
     cells: tuple[str, ...]
     features: str = ""
+
+
+#: ANSI escape sequences: CSI (``ESC [ ... final``), OSC (``ESC ] ... BEL/ST``) and others.
+_ANSI = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, screen clears
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: window titles, hyperlinks
+    r"|\x1b[@-Z\\-_]"  # other two-character escapes
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: Any) -> str:
+    """User text made safe for a terminal: ANSI sequences removed, control characters too.
+
+    Segment names come from users; printed as they are, an escape sequence could
+    recolour, move the cursor, clear the screen or retitle the terminal. Tabs and line
+    breaks become spaces, so one name stays on one line.
+
+    Parameters
+    ----------
+    text : object
+        The text (anything else is converted with ``str``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> printable("\x1b[31mVIP\x1b[0m\tbuyers\x07")
+    'VIP buyers'
+    """
+    cleaned = _ANSI.sub("", str(text))
+    cleaned = re.sub(r"[\t\n\r\v\f]", " ", cleaned)
+    return _CONTROL.sub("", cleaned)
 
 
 def segmentation_text(model: Any) -> str:
@@ -210,7 +247,7 @@ def _rows(model: Any) -> list[_Row]:
             _Row(
                 True,
                 (
-                    str(base),
+                    printable(base),
                     _count(m["n_customers"]),
                     "",
                     _share(m["share"]),
@@ -219,7 +256,7 @@ def _rows(model: Any) -> list[_Row]:
                     _number(m["silhouette"]),
                     _number(m["stability"]),
                     _share(m["noise_share"]) if split else MISSING,
-                    note,
+                    printable(note),
                 ),
             )
         )
@@ -229,7 +266,7 @@ def _rows(model: Any) -> list[_Row]:
                 _Row(
                     False,
                     (
-                        "  " + str(getattr(s, schema.SEGMENT)),
+                        "  " + printable(getattr(s, schema.SEGMENT)),
                         _count(s.size),
                         _share(s.share_of_base),
                         _share(s.share_of_all),
@@ -238,7 +275,7 @@ def _rows(model: Any) -> list[_Row]:
                         "",
                         "",
                         "",
-                        str(getattr(s, schema.SEGMENT_NAME)),
+                        printable(getattr(s, schema.SEGMENT_NAME)),
                     ),
                     features=str(s.top_features),
                 )

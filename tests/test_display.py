@@ -140,3 +140,24 @@ def test_not_a_model_is_a_config_error():
         segmentation_text({"segments": 3})
     with pytest.raises(ConfigError, match=r"segmentation_html: model must be a"):
         segmentation_html(None)
+
+
+def test_printable_removes_escape_sequences_and_control_characters():
+    from metaseg.display import printable
+
+    evil = "\x1b[2J\x1b]0;pwned\x07\x1b[31mVIP\x1b[0m\r\nbuyers\x00\x9b1m"
+    assert printable(evil) == "VIP  buyers"
+    assert printable("Café <b> & $ 10%") == "Café <b> & $ 10%"
+
+
+def test_text_strips_ansi_from_user_names(shop_facts):
+    from metaseg.model import MetaSegmenter
+
+    model = MetaSegmenter(
+        default={"algorithm": "none"},
+        n_bootstrap=0,
+        names={"active/0": "\x1b[2J\x1b[31mRed\x1b[0m\tteam\x07"},
+    ).fit(shop_facts)
+    text = segmentation_text(model)
+    assert "\x1b" not in text and "\x07" not in text and "\t" not in text
+    assert "Red team" in text
