@@ -17,7 +17,9 @@ def test_data_report_html_lists_every_entry():
 
 def test_rule_coverage_html_lists_every_segment():
     facts = pd.DataFrame({"recency_days": [5.0, 200.0, 500.0]})
-    rules = "segments:\n  - name: active\n    condition: {fact: recency_days, op: '<=', value: 90}\n"
+    rules = (
+        "segments:\n  - name: active\n    condition: {fact: recency_days, op: '<=', value: 90}\n"
+    )
     seg = RuleSegmenter(rules=rules).fit(facts)
     html = seg.coverage_._repr_html_()
     assert "3 customers" in html and "active" in html and "<table" in html
