@@ -153,6 +153,15 @@ def validate_labels(labels: pd.DataFrame) -> pd.DataFrame:
     out = labels.loc[:, list(LABEL_COLUMNS)].reset_index(drop=True)
     for column in REQUIRED_VALUES:
         nulls = out[column].isna()
+        if nulls.any() and column == MODEL_NAME and nulls.all():
+            raise DataError(
+                f"labels column {MODEL_NAME!r} is empty: these labels were scored by a model "
+                "object that does not know under which name it was registered, and the export "
+                f"key is ({CUSTOMER_ID}, {MODEL_NAME}). Score with the registered model, "
+                "metaseg.tracking.load_champion(name).predict(facts), or stamp the labels with "
+                "metaseg.provenance.stamp_provenance(labels, fit_run.provenance) after "
+                "metaseg.tracking.log_fit(..., register=name)."
+            )
         if nulls.any():
             rows = list(out.index[nulls])
             raise DataError(

@@ -80,6 +80,18 @@ class FitRun:
     registered_version: str | None = None
     model_sha256: str | None = None
 
+    @property
+    def provenance(self) -> Provenance:
+        """The registered name, version and run id to stamp on this model's labels.
+
+        Examples
+        --------
+        >>> from pathlib import Path
+        >>> FitRun("abc", "1", "models:/m-1", Path("."), "sqlite:///x.db", "shop", "2").provenance
+        Provenance(model_name='shop', model_version='2', run_id='abc')
+        """
+        return Provenance(self.registered_name, self.registered_version, self.run_id)
+
 
 def log_fit(
     model: Any,

@@ -90,3 +90,14 @@ def test_empty_and_non_frame_inputs_are_refused(make_labels):
         validate_labels(make_labels(3).iloc[0:0])
     with pytest.raises(DataError, match="DataFrame.*list"):
         validate_labels([1, 2])
+
+
+def test_labels_of_a_model_object_say_how_to_name_their_model(shop_model, shop_facts):
+    from metaseg.export import export_labels
+    from metaseg.provenance import Provenance, stamp_provenance
+
+    labels = shop_model.predict(shop_facts.head(20))
+    with pytest.raises(DataError, match=r"'model_name' is empty.*load_champion\(name\)\.predict"):
+        export_labels(labels, "unused.parquet", dry_run=True)
+    stamped = stamp_provenance(labels, Provenance("shop", "1", "abc"))
+    assert validate_labels(stamped)["model_name"].eq("shop").all()
