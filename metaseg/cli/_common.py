@@ -53,9 +53,11 @@ def step(args: argparse.Namespace, label: str, total: int | None = None) -> Iter
 
 
 def say(args: argparse.Namespace, text: str) -> None:
-    """Print a progress line on stderr unless ``--quiet``."""
+    """Print a progress line on stderr unless ``--quiet`` (user text made printable)."""
+    from metaseg.display import printable
+
     if not getattr(args, "quiet", False):
-        print(text, file=sys.stderr)
+        print(printable(text), file=sys.stderr)
 
 
 def cli_hooks(args: argparse.Namespace) -> Any:

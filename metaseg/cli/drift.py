@@ -43,6 +43,7 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
 def run(args: argparse.Namespace) -> int:
     """Build the drift report, print it, optionally save and log it."""
     from metaseg.config import load_config
+    from metaseg.display import printable
     from metaseg.jobs import run_drift, save_drift_report
 
     config = load_config(args.config) if args.config else load_config({})
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         hooks=cli_hooks(args),
     )
     report = outcome.report
-    print(report)
+    print("\n".join(printable(line) for line in str(report).splitlines()))
     if args.out:
         import matplotlib
 

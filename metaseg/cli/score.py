@@ -39,6 +39,7 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
 def run(args: argparse.Namespace) -> int:
     """Score, write the labels atomically, deliver them and print what happened."""
     from metaseg.config import load_config
+    from metaseg.display import printable
     from metaseg.exceptions import ConfigError
     from metaseg.jobs import run_score
     from metaseg.tracking.model_uri import parse_alias_uri
@@ -69,7 +70,9 @@ def run(args: argparse.Namespace) -> int:
     unlabelled = unlabelled_summary(report, customers_given=customers_given)
     if unlabelled:
         print(unlabelled, file=sys.stderr)
-    print(labels["segment"].value_counts().sort_index().to_string())
+    counts = labels["segment"].value_counts().sort_index()
+    # segment codes hold base segment names from the rules file: user text
+    print(counts.rename(index=printable).to_string())
     for result in outcome.exports[1:]:
         print(result)
     return 0

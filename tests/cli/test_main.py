@@ -131,3 +131,13 @@ def test_validate_as_of_out_of_range_is_a_usage_error(tmp_path, as_of, capsys):
     assert main(["validate", "--config", str(config), "--as-of", as_of, "--quiet"]) == 2
     err = capsys.readouterr().err
     assert f"as_of {as_of!r} is outside" in err and "unexpected" not in err
+
+
+def test_progress_lines_strip_terminal_control_sequences(capsys):
+    import argparse
+
+    from metaseg.cli._common import say
+
+    say(argparse.Namespace(quiet=False), "model: \x1b[2J\x1b[31mshop\x1b[0m version 1\x07")
+    err = capsys.readouterr().err
+    assert err == "model: shop version 1\n"
