@@ -16,7 +16,7 @@ import pandas as pd
 
 from metaseg import schema
 from metaseg._messages import preview
-from metaseg.data._columns import null_ids, standard_ids
+from metaseg.data._columns import decimal_comma_hint, null_ids, standard_ids
 from metaseg.data.policy import ValidationPolicy
 from metaseg.data.report import DataReport
 from metaseg.exceptions import DataError
@@ -332,11 +332,12 @@ def check_amounts(
     unusable = alive & ~not_numeric & (infinite | (monetary & np.isnan(amount)))
     n_text, n_bad = int(not_numeric.sum()), int(unusable.sum())
     if policy.invalid_amounts == "error" and n_text:
+        found = examples(raw, not_numeric)
         raise DataError(
-            f"column {label} has {n_text:,} non-numeric values, e.g. "
-            f"{preview(examples(raw, not_numeric))}. Fix: clean the column (a decimal point, "
-            "no currency symbols or thousands separators), or set "
-            "ValidationPolicy(invalid_amounts='drop') to drop these rows."
+            f"column {label} has {n_text:,} non-numeric values, e.g. {preview(found)}."
+            f"{decimal_comma_hint(found)} Fix: clean the column (a decimal point, no currency "
+            "symbols or thousands separators), or set ValidationPolicy(invalid_amounts='drop') "
+            "to drop these rows."
         )
     if policy.invalid_amounts == "error" and n_bad:
         n_inf = int((unusable & infinite).sum())
@@ -435,9 +436,10 @@ def quantities(values: pd.Series, *, label: str) -> np.ndarray:
     """Quantities as float64; a value present but not numeric is an error."""
     array, bad = numbers(values)
     if bad.any():
+        found = examples(values, bad)
         raise DataError(
-            f"column {label} has {int(bad.sum()):,} non-numeric values, e.g. "
-            f"{preview(examples(values, bad))}. Fix: clean the column, or leave quantity out "
-            "of the mapping."
+            f"column {label} has {int(bad.sum()):,} non-numeric values, e.g. {preview(found)}."
+            f"{decimal_comma_hint(found)} Fix: clean the column, or leave quantity out of the "
+            "mapping."
         )
     return array

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,6 +16,12 @@ from metaseg.exceptions import DataError
 # Integral ids written as text: no sign games, no leading zeros (they would be lost).
 _INTEGRAL_TEXT = r"-?(?:0|[1-9][0-9]{0,17})(?:\.0+)?"
 _INT64_LIMIT = 2.0**63
+
+#: Separators other than ``,`` that a CSV header can be joined with, and their names.
+OTHER_SEPARATORS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+
+# A number written with a decimal comma: "12,50", "-3,5", "1.234,50" (dots group thousands).
+_DECIMAL_COMMA = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+")
 
 
 def is_text(values: pd.Series) -> bool:
@@ -93,6 +101,66 @@ def strings_from_codes(codes: np.ndarray, labels: Sequence[str], index: pd.Index
     return pd.Series(pd.array(taken, dtype="str"), index=index)
 
 
+def separator_hint(names: Iterable[Any]) -> str:
+    """A sentence for a missing-column error when a column name is a joined header line.
+
+    A CSV read with the wrong separator has one column whose name is the whole header
+    line, e.g. ``"customer_id;timestamp;event_type;amount"``.
+
+    Parameters
+    ----------
+    names : iterable
+        The column names found.
+
+    Returns
+    -------
+    str
+        An empty string, or a sentence starting with a space that names the separator
+        and says how to read the file with it.
+
+    Examples
+    --------
+    >>> separator_hint(["customer_id;timestamp;amount"])[:60]
+    " The column name 'customer_id;timestamp;amount' looks like a"
+    >>> separator_hint(["customer_id", "timestamp"])
+    ''
+    """
+    for separator, word in OTHER_SEPARATORS.items():
+        for name in (str(n) for n in names):
+            if len([p for p in name.split(separator) if p.strip()]) < 2:
+                continue
+            return (
+                f" The column name {name!r} looks like a whole header line: the file seems "
+                f"to use {word} ({separator!r}) as its separator, not ','. Fix: pass the path "
+                f"of a CSV file that uses {separator!r} only (metaseg detects ';', tab and '|' "
+                "from the header line when it holds no ','), or read it with "
+                f"pandas.read_csv(path, sep={separator!r}) and pass the DataFrame."
+            )
+    return ""
+
+
+def decimal_comma_hint(values: Iterable[Any]) -> str:
+    """A sentence for a non-numeric error when the values are numbers with a decimal comma.
+
+    Examples
+    --------
+    >>> decimal_comma_hint(["12,50", "3,0"])[:50]
+    ' These look like numbers written with a decimal co'
+    >>> decimal_comma_hint(["abc"])
+    ''
+    """
+    found = [v for v in values if isinstance(v, str) and _DECIMAL_COMMA.fullmatch(v.strip())]
+    if not found:
+        return ""
+    return (
+        f" These look like numbers written with a decimal comma (e.g. {found[0]!r}): metaseg "
+        "reads only a decimal point and does not guess, since '1,250' can also mean one "
+        "thousand two hundred and fifty. Export the file with a decimal point, or convert "
+        "the column before reading it (remove '.' thousands separators, then replace ',' "
+        "by '.') and pass the DataFrame."
+    )
+
+
 def require_columns(
     columns: Iterable[str], required: Sequence[str], *, table: str, fix: str
 ) -> None:
@@ -112,7 +180,8 @@ def require_columns(
         if close:
             hints.append(f"{name!r} might be {' or '.join(map(repr, close))}")
     hint = f" ({'; '.join(hints)})" if hints else ""
+    advice = separator_hint(present) or f" Fix: {fix}"
     raise DataError(
         f"{table} table is missing required column(s) {missing}{hint}. "
-        f"Columns present: {available(present)}. Fix: {fix}"
+        f"Columns present: {available(present)}.{advice}"
     )

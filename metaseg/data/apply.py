@@ -14,6 +14,7 @@ import pandas as pd
 from metaseg import schema
 from metaseg._messages import preview
 from metaseg.data._checks import examples, numbers
+from metaseg.data._columns import decimal_comma_hint
 from metaseg.data.mapping import (
     AmountProduct,
     ConstantEventType,
@@ -30,10 +31,11 @@ __all__ = ["apply_customer_mapping", "apply_event_mapping"]
 def _numeric_source(df: pd.DataFrame, column: str, *, field: str) -> np.ndarray:
     array, bad = numbers(df[column])
     if bad.any():
+        found = examples(df[column], bad)
         raise DataError(
             f"source column {column!r} (used for {field}) has {int(bad.sum()):,} non-numeric "
-            f"values, e.g. {preview(examples(df[column], bad))}. Fix: clean the column, or "
-            "point the mapping at a numeric column."
+            f"values, e.g. {preview(found)}.{decimal_comma_hint(found)} Fix: clean the "
+            "column, or point the mapping at a numeric column."
         )
     return array
 

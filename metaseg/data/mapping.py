@@ -49,6 +49,7 @@ from pydantic import (
 from metaseg import schema
 from metaseg._messages import available, did_you_mean
 from metaseg._yaml import config_error_from_pydantic, load_yaml
+from metaseg.data._columns import separator_hint
 from metaseg.data._models import StrictModel, pydantic_errors
 from metaseg.exceptions import ConfigError
 
@@ -203,8 +204,11 @@ def _unknown_columns_error(
     return ConfigError(
         f"column mapping ({section}) names {len(lines)} column(s) the source does not have:\n"
         + "\n".join(lines)
-        + f"\nAvailable columns: {available(columns)}. Fix the names in the mapping "
-        "(they are case- and space-sensitive)."
+        + f"\nAvailable columns: {available(columns)}."
+        + (
+            separator_hint(columns)
+            or " Fix the names in the mapping (they are case- and space-sensitive)."
+        )
     )
 
 

@@ -5,6 +5,11 @@ dataset whose file schemas are unified), only the columns a mapping needs are re
 id and timestamp columns of CSV files are read as text so that validation, not the CSV
 parser, decides their type and time zone. Mapping and validation are the pure
 functions of :mod:`metaseg.data.apply` and :mod:`metaseg.data.validate`.
+
+The separator of a CSV file is read from its header line (decompressed, a byte-order
+mark dropped): ``,`` (tab for ``.tsv``) when the line holds it, else the one of ``;``,
+tab and ``|`` that splits it into names; the readers record such a detection in their
+:class:`~metaseg.data.report.DataReport`.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import pyarrow as pa
 from metaseg import schema
 from metaseg._messages import preview
 from metaseg.data._checks import drop_summary
+from metaseg.data._columns import separator_hint
 from metaseg.data.apply import apply_customer_mapping, apply_event_mapping
 from metaseg.data.mapping import (
     CustomerMapping,
@@ -86,11 +92,104 @@ def _files(source: str | Path) -> tuple[list[Path], str]:
     return found[kind], kind
 
 
+#: Separators a CSV header line is looked at for; on a tie the first one listed wins.
+SEPARATORS = (",", ";", "\t", "|")
+#: Bytes read (after decompression) from the start of a CSV file to find its header line.
+_HEADER_BYTES = 1 << 16
+
+
+def _expected_separator(file: Path) -> str:
+    """The separator a file's extension promises: tab for ``.tsv``, else comma."""
+    return "\t" if file.name.lower().endswith(".tsv") else ","
+
+
+def count_separators(header: str) -> dict[str, int]:
+    """How often each of :data:`SEPARATORS` occurs in a header line outside double quotes.
+
+    Parameters
+    ----------
+    header : str
+        The text of a CSV file from its start; counting stops at the first line break
+        outside quotes.
+
+    Returns
+    -------
+    dict
+        Separator to count, for every separator of :data:`SEPARATORS`.
+
+    Examples
+    --------
+    >>> counts = count_separators('customer_id;"a;b";amount')
+    >>> counts[";"], counts[","]
+    (2, 0)
+    """
+    counts = dict.fromkeys(SEPARATORS, 0)
+    quoted = False
+    for char in header:
+        if char == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char in "\r\n":
+            break
+        elif char in counts:
+            counts[char] += 1
+    return counts
+
+
+def choose_separator(header: str, expected: str = ",") -> str:
+    """The separator of a CSV file, from its header line.
+
+    ``expected`` is kept whenever the header holds it; otherwise the separator of
+    :data:`SEPARATORS` that occurs most often outside quotes (so that it splits the
+    header into several names), and ``expected`` when none occurs (a single column).
+
+    Parameters
+    ----------
+    header : str
+        The start of the file, a byte-order mark already removed.
+    expected : str, default ","
+        The separator the file's extension promises.
+
+    Returns
+    -------
+    str
+        The separator to read the file with.
+
+    Examples
+    --------
+    >>> choose_separator("customer_id;timestamp;event_type;amount")
+    ';'
+    >>> choose_separator("customer_id,timestamp")
+    ','
+    >>> choose_separator("customer_id")
+    ','
+    """
+    counts = count_separators(header)
+    if counts.get(expected, 0):
+        return expected
+    best = max(SEPARATORS, key=lambda separator: counts[separator])
+    return best if counts[best] else expected
+
+
+def _header(file: Path) -> str:
+    """The start of a CSV file as text, decompressed like pyarrow does, BOM removed."""
+    try:
+        with pa.input_stream(str(file), compression="detect") as stream:
+            head = stream.read(_HEADER_BYTES)
+    except (pa.ArrowException, OSError) as exc:
+        raise DataError(f"could not read {str(file)!r}: {exc}") from None
+    return head.decode("utf-8-sig", errors="replace")
+
+
+def _separator(file: Path) -> str:
+    return choose_separator(_header(file), _expected_separator(file))
+
+
 def _csv_options(file: Path) -> Any:
     import pyarrow.csv as pacsv
 
-    delimiter = "\t" if file.name.lower().endswith(".tsv") else ","
-    return pacsv.ParseOptions(delimiter=delimiter)
+    return pacsv.ParseOptions(delimiter=_separator(file))
 
 
 def _schemas(files: list[Path], kind: str) -> list[pa.Schema]:
@@ -160,7 +259,9 @@ def table_columns(source: Source) -> list[str]:
     return _names(_schemas(files, kind))
 
 
-def _read_csv(file: Path, columns: list[str] | None, text: Sequence[str]) -> pa.Table:
+def _read_csv(
+    file: Path, separator: str, columns: list[str] | None, text: Sequence[str]
+) -> pa.Table:
     import pyarrow.csv as pacsv
 
     convert = pacsv.ConvertOptions(
@@ -168,7 +269,13 @@ def _read_csv(file: Path, columns: list[str] | None, text: Sequence[str]) -> pa.
         include_columns=columns,
         strings_can_be_null=True,
     )
-    return pacsv.read_csv(file, parse_options=_csv_options(file), convert_options=convert)
+    parse = pacsv.ParseOptions(delimiter=separator)
+    return pacsv.read_csv(file, parse_options=parse, convert_options=convert)
+
+
+#: A CSV file read with another separator than its extension promises: the file, the
+#: separator used, the one expected and the number of rows read from it.
+Detected = tuple[Path, str, str, int]
 
 
 def read_table(
@@ -187,6 +294,11 @@ def read_table(
     text_columns : iterable of str
         CSV columns to read as text rather than let the parser guess a type.
 
+    Notes
+    -----
+    A CSV file whose header line holds no ``,`` (no tab for ``.tsv``) but ``;``, tab or
+    ``|`` is read with that separator (see :func:`choose_separator`).
+
     Raises
     ------
     ConfigError
@@ -199,8 +311,25 @@ def read_table(
     >>> read_table(pd.DataFrame({"a": [1]}))["a"].tolist()
     [1]
     """
+    return _read_source(source, columns=columns, text_columns=text_columns)[0]
+
+
+def _read_source(
+    source: Source, *, columns: Sequence[str] | None = None, text_columns: Iterable[str] = ()
+) -> tuple[pd.DataFrame, list[Detected]]:
+    """:func:`read_table`, plus the CSV files whose separator was detected.
+
+    Returns
+    -------
+    frame : DataFrame
+        What :func:`read_table` returns.
+    detected : list of (Path, str, str, int)
+        Per CSV file read with another separator than its extension promises (``;`` in
+        a ``.csv`` file, say): the file, the separator used, the one expected and the
+        number of rows read from it.
+    """
     if isinstance(source, pd.DataFrame):
-        return source if columns is None else source[list(columns)]
+        return (source if columns is None else source[list(columns)]), []
     if not isinstance(source, str | Path):
         raise ConfigError(
             f"source must be a DataFrame or the path of a CSV/Parquet file or folder, got "
@@ -215,8 +344,9 @@ def read_table(
         if missing:
             raise DataError(
                 f"source {str(source)!r} has no column(s) {missing}; it has "
-                f"{preview(names, limit=30)}."
+                f"{preview(names, limit=30)}.{separator_hint(names)}"
             )
+    detected: list[Detected] = []
     try:
         if kind == "parquet":
             import pyarrow.dataset as ds
@@ -225,13 +355,35 @@ def read_table(
             table = ds.dataset(files, format="parquet", schema=unified).to_table(columns=wanted)
         else:
             text = [c for c in text_columns if c in names]
-            table = _concat_csv([_read_csv(f, wanted, text) for f in files])
+            tables = []
+            for file in files:
+                separator = _separator(file)
+                tables.append(_read_csv(file, separator, wanted, text))
+                expected = _expected_separator(file)
+                if separator != expected:
+                    detected.append((file, separator, expected, tables[-1].num_rows))
+            table = _concat_csv(tables)
     except (pa.ArrowException, OSError) as exc:
         raise DataError(
             f"could not read {str(source)!r}: {exc}. Fix: check that the files are valid "
             f"{kind.upper()} with the same columns."
         ) from None
-    return table.to_pandas(split_blocks=True, self_destruct=True)
+    return table.to_pandas(split_blocks=True, self_destruct=True), detected
+
+
+def _record_separators(report: DataReport, step: str, detected: list[Detected]) -> None:
+    """One ``info`` entry per detected separator: how many rows, from which files."""
+    groups: dict[tuple[str, str], list[Detected]] = {}
+    for one in detected:
+        groups.setdefault((one[1], one[2]), []).append(one)
+    for (separator, expected), files in groups.items():
+        report.add(
+            step,
+            "info",
+            f"CSV separator detected: {separator!r} (the header line holds no {expected!r})",
+            rows=sum(one[3] for one in files),
+            examples=[one[0].name for one in files],
+        )
 
 
 def _describe_source(source: Source) -> str:
@@ -254,15 +406,15 @@ def _load(
     source: Source,
     mapping: EventMapping | CustomerMapping | None,
     text_fields: Sequence[str],
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, list[Detected]]:
     names = table_columns(source)
     if mapping is not None:
         mapping.check_columns(names)
     if isinstance(source, pd.DataFrame):
-        return source
+        return source, []
     columns = None if mapping is None else mapping.source_columns(names)
     text = [c for c in (_resolve(mapping, f, names) for f in text_fields) if c is not None]
-    return read_table(source, columns=columns, text_columns=text)
+    return _read_source(source, columns=columns, text_columns=text)
 
 
 def _sources(
@@ -327,13 +479,14 @@ def read_events(
     """
     checked_mapping = None if mapping is None else coerce_event_mapping(mapping)
     checked_policy = ValidationPolicy.coerce(policy)
-    frame = _load(
+    frame, detected = _load(
         source,
         checked_mapping,
         (schema.CUSTOMER_ID, schema.TIMESTAMP, schema.ORDER_ID),
     )
     report = DataReport()
     report.add("read_events", "info", f"rows read from {_describe_source(source)}", len(frame))
+    _record_separators(report, "read_events", detected)
     standard = apply_event_mapping(frame, checked_mapping)
     settings = checked_mapping or EventMapping()
     events = _validate_events(
@@ -384,9 +537,10 @@ def read_customers(
     """
     checked_mapping = None if mapping is None else coerce_customer_mapping(mapping)
     checked_policy = ValidationPolicy.coerce(policy)
-    frame = _load(source, checked_mapping, (schema.CUSTOMER_ID, schema.SIGNUP_AT))
+    frame, detected = _load(source, checked_mapping, (schema.CUSTOMER_ID, schema.SIGNUP_AT))
     report = DataReport()
     report.add("read_customers", "info", f"rows read from {_describe_source(source)}", len(frame))
+    _record_separators(report, "read_customers", detected)
     standard = apply_customer_mapping(frame, checked_mapping)
     settings = checked_mapping or CustomerMapping()
     customers = _validate_customers(

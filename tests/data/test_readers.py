@@ -328,3 +328,164 @@ def test_a_folder_where_one_file_has_zero_padded_ids_keeps_every_id_as_text(tmp_
     _zero_events().assign(customer_id=["7", "8", "9"]).to_csv(folder / "b.csv", index=False)
     events, _ = read_events(folder)
     assert events["customer_id"].tolist() == [*ZERO_IDS, "7", "8", "9"]
+
+
+SEPARATED_EVENTS = [
+    ["customer_id", "timestamp", "event_type", "amount"],
+    ["17850", "2011-01-03 09:00", "purchase", "12.5"],
+    ["17850", "2011-01-04 10:30", "view", ""],
+    ["13047", "2011-02-01 12:00", "purchase", "3"],
+]
+
+
+def _separated(separator: str, rows: list[list[str]] = SEPARATED_EVENTS) -> str:
+    return "".join(separator.join(row) + "\n" for row in rows)
+
+
+def _assert_standard_events(events: pd.DataFrame) -> None:
+    assert events.columns.tolist() == ["customer_id", "timestamp", "event_type", "amount"]
+    assert events["customer_id"].tolist() == [17850, 17850, 13047]
+    assert events["event_type"].tolist() == ["purchase", "view", "purchase"]
+    assert events["amount"].tolist()[::2] == [12.5, 3.0]
+    assert events["timestamp"].iloc[2] == pd.Timestamp("2011-02-01 12:00", tz="UTC")
+
+
+def _detections(report) -> list:
+    return [e for e in report if e.reason.startswith("CSV separator detected")]
+
+
+def test_semicolon_csv_with_a_bom_is_read_with_its_separator(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(_separated(";"), encoding="utf-8-sig")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert table_columns(path) == ["customer_id", "timestamp", "event_type", "amount"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        events, report = read_events(path)
+    _assert_standard_events(events)
+    (entry,) = _detections(report)
+    assert entry.action == "info" and entry.rows == 3
+    assert entry.reason == "CSV separator detected: ';' (the header line holds no ',')"
+    assert entry.examples == ("events.csv",)
+    assert report.rows_dropped == 0
+
+
+def test_tab_separated_csv_is_read_with_tabs(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(_separated("\t"), encoding="utf-8")
+    events, report = read_events(path)
+    _assert_standard_events(events)
+    assert "'\\t'" in _detections(report)[0].reason
+
+
+def test_pipe_separated_csv_with_a_mapping(tmp_path):
+    path = tmp_path / "events.csv"
+    rows = [["user", "ts", "kind", "revenue"], *SEPARATED_EVENTS[1:]]
+    path.write_text(_separated("|", rows), encoding="utf-8-sig")
+    mapping = {"customer_id": "user", "timestamp": "ts", "event_type": "kind", "amount": "revenue"}
+    events, report = read_events(path, mapping)
+    _assert_standard_events(events)
+    assert "'|'" in _detections(report)[0].reason
+
+
+def test_comma_csv_is_read_as_before_and_records_no_detection(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(_separated(","), encoding="utf-8-sig")
+    events, report = read_events(path)
+    _assert_standard_events(events)
+    assert _detections(report) == []
+
+
+def test_a_semicolon_inside_a_quoted_comma_header_keeps_the_comma(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(
+        'customer_id,timestamp,event_type,amount,"note;a"\n1,2024-01-01,purchase,5,x;y\n',
+        encoding="utf-8",
+    )
+    events, report = read_events(path)
+    assert events["note;a"].tolist() == ["x;y"]
+    assert _detections(report) == []
+
+
+def test_gzip_compressed_semicolon_csv(tmp_path):
+    import gzip
+
+    path = tmp_path / "events.csv.gz"
+    with gzip.open(path, "wt", encoding="utf-8-sig") as handle:
+        handle.write(_separated(";"))
+    events, report = read_events(path)
+    _assert_standard_events(events)
+    assert _detections(report)[0].examples == ("events.csv.gz",)
+
+
+def test_semicolon_customers_csv(tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_text(
+        "customer_id;signup_at;region\n1;2020-01-01;north\n2;2021-05-01;south\n",
+        encoding="utf-8-sig",
+    )
+    customers, report = read_customers(path)
+    assert customers.columns.tolist() == ["customer_id", "signup_at", "region"]
+    assert customers["region"].tolist() == ["north", "south"]
+    assert _detections(report)[0].step == "read_customers"
+
+
+def test_a_folder_counts_the_rows_of_each_detected_file(tmp_path):
+    folder = tmp_path / "events"
+    folder.mkdir()
+    (folder / "a.csv").write_text(_separated(";"), encoding="utf-8-sig")
+    (folder / "b.csv").write_text(_separated(","), encoding="utf-8")
+    events, report = read_events(folder)
+    assert len(events) == 6
+    (entry,) = _detections(report)
+    assert entry.rows == 3 and entry.examples == ("a.csv",)
+
+
+def test_decimal_comma_amount_is_a_data_error_naming_the_column(tmp_path):
+    path = tmp_path / "events.csv"
+    rows = [row[:3] + [row[3].replace(".", ",")] for row in SEPARATED_EVENTS]
+    path.write_text(_separated(";", rows), encoding="utf-8-sig")
+    with pytest.raises(DataError) as caught:
+        read_events(path)
+    message = str(caught.value)
+    assert "column 'amount'" in message
+    assert "'12,50'" in message or "'12,5'" in message
+    assert "decimal comma" in message and "Fix:" in message
+
+
+def test_decimal_comma_under_a_drop_policy_is_reported(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "customer_id;timestamp;event_type;amount\n1;2024-01-01;purchase;12,50\n"
+        "2;2024-01-02;purchase;3.5\n",
+        encoding="utf-8",
+    )
+    with pytest.warns(DataQualityWarning, match="non-numeric amount: 1"):
+        events, report = read_events(path, policy={"invalid_amounts": "drop"})
+    assert events["amount"].tolist() == [3.5]
+    assert report.dropped("non-numeric amount") == 1
+
+
+def test_a_semicolon_header_with_a_comma_names_the_separator(tmp_path):
+    # The header holds a ',' inside a name, so ',' is kept: the error says what happened.
+    path = tmp_path / "events.csv"
+    path.write_text("customer_id;timestamp;event_type;amount, EUR\n", encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        read_events(path)
+    message = str(caught.value)
+    assert "'customer_id;timestamp;event_type;amount'" in message
+    assert "semicolon (';') as its separator" in message
+    assert "pandas.read_csv(path, sep=';')" in message
+
+
+def test_a_frame_with_one_joined_column_names_the_separator():
+    frame = pd.DataFrame({"customer_id;timestamp;event_type;amount": ["1;2024-01-01;view;"]})
+    with pytest.raises(DataError, match=r"semicolon \(';'\) as its separator"):
+        read_events(frame)
+
+
+def test_a_mapping_on_a_joined_header_names_the_separator():
+    frame = pd.DataFrame({"user\tts\tkind\trevenue": ["1\t2024-01-01\tview\t"]})
+    mapping = {"customer_id": "user", "timestamp": "ts", "event_type": "kind", "amount": "revenue"}
+    with pytest.raises(ConfigError, match=r"tab \('\\t'\) as its separator"):
+        read_events(frame, mapping)
