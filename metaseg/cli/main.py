@@ -2,7 +2,8 @@
 
 Exit codes: 0 ok, 2 usage or configuration error, 3 data error, 4 promotion refused
 by a quality gate, 5 export failure, 6 tracking store unreachable, 1 anything else.
-Errors print as one readable line on stderr; ``--debug`` adds the traceback.
+An error prints one summary line on stderr (``metaseg VERB: error: ...``), its details,
+if any, on indented lines after it; ``--debug`` adds the traceback.
 
 Only argparse and the standard library are imported here, so ``metaseg --help``
 answers instantly; each verb imports what it needs when it runs.
@@ -69,6 +70,20 @@ def _configure_logging(quiet: bool, debug: bool) -> None:
             warnings.simplefilter("ignore")
 
 
+def _error_text(text: str) -> str:
+    r"""One summary line, then every detail line indented (so ``head -1`` tells the story).
+
+    Examples
+    --------
+    >>> print(_error_text("metaseg fit: error: 2 problems:\n- a\n  - b"))
+    metaseg fit: error: 2 problems:
+      - a
+      - b
+    """
+    first, *rest = text.splitlines() or [""]
+    return "\n".join([first, *("  " + line.lstrip() for line in rest if line.strip())])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code."""
     parser = build_parser()
@@ -84,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MetasegError as exc:
         if args.debug:
             traceback.print_exc()
-        print(f"metaseg {args.verb}: error: {exc}", file=sys.stderr)
+        print(_error_text(f"metaseg {args.verb}: error: {exc}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"metaseg {args.verb}: interrupted", file=sys.stderr)
@@ -92,11 +107,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # an unexpected failure: one line, the traceback on --debug
         if args.debug:
             traceback.print_exc()
-        print(
+        text = (
             f"metaseg {args.verb}: unexpected error: {type(exc).__name__}: {exc} "
-            "(run again with --debug for the traceback)",
-            file=sys.stderr,
+            "(run again with --debug for the traceback)"
         )
+        print(_error_text(text), file=sys.stderr)
         return 1
 
 
