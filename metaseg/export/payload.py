@@ -89,11 +89,6 @@ def encode_batch(records: list[dict[str, Any]]) -> bytes:
     ).encode("utf-8")
 
 
-def decode_batch(body: bytes | str) -> list[dict[str, Any]]:
-    """Return the records of a batch body made by :func:`encode_batch`."""
-    return list(json.loads(body)["records"])
-
-
 def batches(records: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
     """Yield consecutive slices of ``records`` holding at most ``size`` records.
 

@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 from metaseg import schema
 from metaseg._messages import did_you_mean, preview
 from metaseg.exceptions import ConfigError, DataError, DataQualityWarning, NoUsableFeaturesError
-from metaseg.features import _columns, _transforms
+from metaseg.features import _column_checks, _transforms
 from metaseg.features.presets import LOG1P_AUTO_KINDS, fact_kind
 from metaseg.features.spec import FeatureSpec, coerce_spec
 
@@ -159,16 +159,16 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
     def _fit(self, facts: pd.DataFrame, *, stacklevel: int) -> SegmentFeaturizer:
         where = self._where()
         spec = coerce_spec(self.spec, what=f"feature spec ({where})")
-        facts = _columns.check_frame(facts, where=where)
+        facts = _column_checks.check_frame(facts, where=where)
         if len(facts) == 0:
             raise DataError(f"{where}: cannot fit on an empty facts table (0 customers).")
-        numeric, categorical = _columns.split_kinds(
+        numeric, categorical = _column_checks.split_kinds(
             facts, spec.feature_names(), spec.feature_origin(), where=where
         )
         log_columns = self._log1p_columns(spec, numeric, categorical, where=where)
-        frame = _columns.prepare(facts, numeric, categorical, where=where)
-        _columns.check_finite(frame, numeric, where=where)
-        dropped = _columns.drop_reasons(
+        frame = _column_checks.prepare(facts, numeric, categorical, where=where)
+        _column_checks.check_finite(frame, numeric, where=where)
+        dropped = _column_checks.drop_reasons(
             frame,
             categorical,
             near_constant_threshold=spec.near_constant_threshold,
@@ -190,7 +190,7 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
                 + ". Add features that vary inside this segment, or do not sub-segment it."
             )
         if spec.nan_policy == "error":
-            _columns.check_no_missing(frame, [*numeric, *categorical], where=where)
+            _column_checks.check_no_missing(frame, [*numeric, *categorical], where=where)
         self._warn_high_cardinality(dropped, stacklevel=stacklevel)
 
         self.spec_ = spec
@@ -280,7 +280,7 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
 
     def _prepared(self, facts: pd.DataFrame) -> pd.DataFrame:
         where = self._where()
-        facts = _columns.check_frame(facts, where=where)
+        facts = _column_checks.check_frame(facts, where=where)
         missing = [c for c in self.input_features_ if c not in facts.columns]
         if missing:
             raise DataError(
@@ -288,12 +288,12 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
                 f"{did_you_mean(missing[0], facts.columns)} Pass facts computed the same "
                 "way as the ones the featurizer was fitted on."
             )
-        frame = _columns.prepare(
+        frame = _column_checks.prepare(
             facts, self.numeric_features_, self.categorical_features_, where=where
         )
-        _columns.check_finite(frame, self.numeric_features_, where=where)
+        _column_checks.check_finite(frame, self.numeric_features_, where=where)
         if self.spec_.nan_policy == "error":
-            _columns.check_no_missing(frame, self.input_features_, where=where)
+            _column_checks.check_no_missing(frame, self.input_features_, where=where)
         return frame
 
     def _unseen(self, frame: pd.DataFrame) -> dict[str, int]:

@@ -53,7 +53,7 @@ import re
 from collections.abc import Iterable
 from typing import Final, Literal
 
-FactKind = Literal["count", "money", "duration", "share", "other"]
+ColumnKind = Literal["count", "money", "duration", "share", "other"]
 
 PRESETS: Final[dict[str, tuple[str, ...]]] = {
     "core": (
@@ -93,7 +93,7 @@ PRESETS: Final[dict[str, tuple[str, ...]]] = {
 #: Kinds whose columns ``log1p="auto"`` transforms (non-negative, right-skewed facts).
 LOG1P_AUTO_KINDS: Final = ("count", "money")
 
-_KIND_PATTERNS: Final[tuple[tuple[FactKind, re.Pattern[str]], ...]] = (
+_KIND_PATTERNS: Final[tuple[tuple[ColumnKind, re.Pattern[str]], ...]] = (
     ("count", re.compile(r"^(frequency|carts_since_last_purchase|n_\w+)$")),
     ("count", re.compile(r"^(purchases|views|add_to_cart)_\d+d$")),
     ("money", re.compile(r"^(monetary|gross_revenue|avg_order_value)$")),
@@ -103,7 +103,7 @@ _KIND_PATTERNS: Final[tuple[tuple[FactKind, re.Pattern[str]], ...]] = (
 )
 
 
-def fact_kind(name: str) -> FactKind:
+def fact_kind(name: str) -> ColumnKind:
     """Return the kind of a fact from its name.
 
     Parameters
