@@ -36,3 +36,20 @@ def test_new_extremes_missing_values_and_unseen_categories_count_as_drift():
     assert psi(regions, pd.Series(["north"] * 50 + ["east"] * 50)) > 1.0
     flags = fact_histogram(pd.Series([True, False] * 50))
     assert psi(flags, pd.Series([True] * 100)) > 1.0
+
+
+def test_models_pickled_before_the_move_still_find_their_histograms():
+    import pickle
+
+    from metaseg import fact_reference
+
+    histogram = fact_reference.fact_histogram(pd.Series([1.0, 2.0, 3.0]), n_bins=2)
+    # protocol 0 names classes by "module\nname" lines, so the module can be rewritten
+    old = pickle.dumps(histogram, protocol=0).replace(
+        b"metaseg.fact_reference", b"metaseg.over_time.psi"
+    )
+    assert b"metaseg.over_time.psi" in old
+    loaded = pickle.loads(old)
+    assert type(loaded) is fact_reference.FactHistogram
+    np.testing.assert_array_equal(loaded.edges, histogram.edges)
+    assert loaded.kind == histogram.kind
