@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,7 +11,8 @@ import pandas as pd
 
 from metaseg import schema
 from metaseg.data.report import DataReport
-from metaseg.exceptions import ConfigError, DataError
+from metaseg.exceptions import ConfigError, DataError, DataQualityWarning
+from metaseg.facts.far_dates import far_date_findings, far_date_stats
 from metaseg.facts.params import check_threads, check_windows, parse_as_of, to_epoch_us
 from metaseg.facts.registry import DEFAULT_WINDOWS, FACTS, fact_columns
 from metaseg.facts.sources import (
@@ -57,7 +59,7 @@ def compute_facts(
     report : DataReport, optional
         Receives ``info`` entries: events after ``as_of`` left out, customers without
         events, customers with events but missing from ``customers``, signups after
-        ``as_of``; and a ``dropped`` entry counting customers (``unit="customers"``)
+        ``as_of``, far-off dates (see Warns); and a ``dropped`` entry counting customers (``unit="customers"``)
         whose every event is after ``as_of`` and who are not in ``customers``: they get
         no row.
 
@@ -70,6 +72,14 @@ def compute_facts(
         ``attrs["events_after_as_of"]`` how many events were left out and
         ``attrs["customers_after_as_of"]`` how many customers got no row because every
         event of theirs is after ``as_of`` (and no ``customers`` table lists them).
+
+    Warns
+    -----
+    DataQualityWarning
+        With the figures, when ``as_of`` is more than ten years after the last event, or
+        event timestamps or ``signup_at`` values fall before 1970-01-01 (see
+        :mod:`metaseg.facts.far_dates`); the rows are kept, and ``report`` receives an
+        ``info`` entry for each.
 
     Raises
     ------
@@ -120,6 +130,7 @@ def compute_facts(
                     "event's timestamp); pass as_of='YYYY-MM-DD'."
                 )
             as_of_stamp = pd.Timestamp(latest_us, unit="us", tz="UTC")
+        far = far_date_stats(con, as_of_stamp, has_signup=has_signup)
         lost: tuple[int, list[Any]] = (0, [])
         if after:
             lost = customers_after_as_of(con, as_of_stamp, has_customers=customers is not None)
@@ -148,6 +159,18 @@ def compute_facts(
         facts = _join_attributes(facts, customers)
     if report is not None:
         _report(report, facts, n_events, after, customers, has_signup, as_of_stamp, lost)
+    for finding in far_date_findings(far, as_of_stamp):
+        warnings.warn(finding.message, DataQualityWarning, stacklevel=2)
+        if report is not None:
+            report.add(
+                _STEP,
+                "info",
+                finding.reason,
+                rows=finding.rows,
+                column=finding.column,
+                examples=finding.examples,
+                unit=finding.unit,
+            )
     facts.attrs["as_of"] = as_of_stamp
     facts.attrs["windows"] = windows
     facts.attrs["events_after_as_of"] = after
