@@ -201,11 +201,8 @@ def run_fit(
     from metaseg.tracking import log_fit
 
     hooks = hooks or JobHooks()
-    with hooks.stage("reading data"):
-        inputs = load_inputs(config, events=events, customers=customers, as_of=as_of)
+    inputs, facts = _read_and_compute(config, events, customers, as_of, hooks)
     hooks.message(f"data: {inputs.source}: {len(inputs.events):,} events")
-    with hooks.stage("computing facts"):
-        facts = build_facts(inputs, config, as_of=as_of)
     hooks.message(f"facts: {len(facts):,} customers as of {facts.attrs.get('as_of')}")
     tracking = config.tracking
     register = register or tracking.register_name
@@ -355,19 +352,10 @@ def run_score(
         delivery raises :class:`~metaseg.exceptions.ExportError` after the others ran.
     """
     from metaseg.export import export_labels
-    from metaseg.tracking import load_champion
-    from metaseg.tracking.model_uri import parse_alias_uri
 
     hooks = hooks or JobHooks()
-    ref = parse_alias_uri(model)
-    loaded = load_champion(ref.name, alias=ref.alias, tracking_uri=tracking_uri)
-    hooks.message(
-        f"model: {loaded.name} version {loaded.version} ({ref.alias}), run {loaded.run_id}"
-    )
-    with hooks.stage("reading data"):
-        inputs = load_inputs(config, events=events, customers=customers, as_of=as_of)
-    with hooks.stage("computing facts"):
-        facts = build_facts(inputs, config, as_of=as_of)
+    loaded = _load_promoted(model, tracking_uri, hooks)
+    inputs, facts = _read_and_compute(config, events, customers, as_of, hooks)
     with hooks.stage("scoring"):
         labels = loaded.predict(facts)
     outcome = ScoreOutcome(loaded, inputs, facts, labels)
@@ -428,24 +416,17 @@ def run_drift(
 
     from metaseg.data import read_table
     from metaseg.over_time import drift_report
-    from metaseg.tracking import load_champion, log_drift
-    from metaseg.tracking.model_uri import parse_alias_uri
+    from metaseg.tracking import log_drift
 
     hooks = hooks or JobHooks()
-    ref = parse_alias_uri(model)
-    loaded = load_champion(ref.name, alias=ref.alias, tracking_uri=tracking_uri)
-    hooks.message(
-        f"model: {loaded.name} version {loaded.version} ({ref.alias}), run {loaded.run_id}"
-    )
-    with hooks.stage("reading data"):
-        inputs = load_inputs(config, events=events, customers=customers, as_of=as_of)
-    with hooks.stage("computing facts"):
-        facts_now = build_facts(inputs, config, as_of=as_of)
-        if reference_facts is not None:
-            reference = read_table(reference_facts)
-        elif getattr(loaded.model, "drift_reference_", None) is not None:
-            reference = None
-        else:
+    loaded = _load_promoted(model, tracking_uri, hooks)
+    inputs, facts_now = _read_and_compute(config, events, customers, as_of, hooks)
+    if reference_facts is not None:
+        reference = read_table(reference_facts)
+    elif getattr(loaded.model, "drift_reference_", None) is not None:
+        reference = None
+    else:
+        with hooks.stage("computing the fit's facts"):
             reference = _fit_facts_again(inputs, config, loaded.model, hooks)
     previous = read_table(previous_labels) if previous_labels is not None else None
     with warnings.catch_warnings():
@@ -453,7 +434,7 @@ def run_drift(
         report = drift_report(
             loaded.model, facts_now, reference_facts=reference, previous_labels=previous
         )
-    run_id = log_drift(report, ref.name, tracking_uri=tracking_uri) if log else None
+    run_id = log_drift(report, loaded.name, tracking_uri=tracking_uri) if log else None
     return DriftOutcome(loaded, report, run_id)
 
 
@@ -542,10 +523,7 @@ def run_validate(
     from metaseg.rules import RuleSegmenter
 
     hooks = hooks or JobHooks()
-    with hooks.stage("reading data"):
-        inputs = load_inputs(config, events=events, customers=customers, as_of=as_of)
-    with hooks.stage("computing facts"):
-        facts = build_facts(inputs, config, as_of=as_of)
+    inputs, facts = _read_and_compute(config, events, customers, as_of, hooks)
     rules = RuleSegmenter(rules=rules_source(config)).fit(facts)
     check_feature_columns(config.segmentation, facts, rules.segments_)
     return ValidateOutcome(inputs, facts, rules.coverage_)
@@ -607,3 +585,31 @@ def run_demo(
     for result in exports:
         result.raise_for_failures()
     return DemoOutcome(fitted, promotion, labels, exports)
+
+
+def _load_promoted(model: str, tracking_uri: str | None, hooks: JobHooks) -> Any:
+    """The promoted version ``model`` names (``models:/NAME@ALIAS`` or ``NAME``), verified."""
+    from metaseg.tracking import load_champion
+    from metaseg.tracking.model_uri import parse_alias_uri
+
+    ref = parse_alias_uri(model)
+    loaded = load_champion(ref.name, alias=ref.alias, tracking_uri=tracking_uri)
+    hooks.message(
+        f"model: {loaded.name} version {loaded.version} ({ref.alias}), run {loaded.run_id}"
+    )
+    return loaded
+
+
+def _read_and_compute(
+    config: MetasegConfig,
+    events: str | Path | None,
+    customers: str | Path | None,
+    as_of: Any,
+    hooks: JobHooks,
+) -> tuple[Inputs, pd.DataFrame]:
+    """The job's inputs and their facts, each step reported as a stage."""
+    with hooks.stage("reading data"):
+        inputs = load_inputs(config, events=events, customers=customers, as_of=as_of)
+    with hooks.stage("computing facts"):
+        facts = build_facts(inputs, config, as_of=as_of)
+    return inputs, facts

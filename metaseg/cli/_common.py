@@ -115,3 +115,12 @@ def unlabelled_summary(report: DataReport, *, customers_given: bool) -> str | No
         "pass --customers with every customer to label them as customers without "
         "activity, or a later --as-of."
     )
+
+
+def print_data_report(report: DataReport, *, customers_given: bool) -> None:
+    """On stderr: the data report when reading changed anything, and who was left unlabelled."""
+    if report.rows_dropped or report.rows_changed or report.customers_dropped:
+        print(report, file=sys.stderr)
+    unlabelled = unlabelled_summary(report, customers_given=customers_given)
+    if unlabelled:
+        print(unlabelled, file=sys.stderr)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from metaseg.cli._common import (
     DEFAULT_CONFIG,
     add_data_arguments,
     cli_hooks,
     load_job_config,
-    unlabelled_summary,
+    print_data_report,
 )
 
 
@@ -47,12 +46,7 @@ def run(args: argparse.Namespace) -> int:
         tracking_uri=args.tracking_uri,
         hooks=cli_hooks(args),
     )
-    report = fitted.inputs.report
-    if report.rows_dropped or report.rows_changed or report.customers_dropped:
-        print(report, file=sys.stderr)
-    unlabelled = unlabelled_summary(report, customers_given=fitted.inputs.customers is not None)
-    if unlabelled:
-        print(unlabelled, file=sys.stderr)
+    print_data_report(fitted.inputs.report, customers_given=fitted.inputs.customers is not None)
     print(f"run_id: {fitted.run.run_id}")
     if fitted.run.registered_version is not None:
         print(f"registered: {fitted.run.registered_name} version {fitted.run.registered_version}")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from metaseg.cli._common import add_data_arguments, cli_hooks, unlabelled_summary
+from metaseg.cli._common import add_data_arguments, cli_hooks, print_data_report
 
 
 def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
@@ -61,15 +60,9 @@ def run(args: argparse.Namespace) -> int:
         tracking_uri=args.tracking_uri,
         hooks=cli_hooks(args),
     )
-    report = outcome.inputs.report
-    if report.rows_dropped or report.rows_changed or report.customers_dropped:
-        print(report, file=sys.stderr)
     labels = outcome.labels
     print(f"scored {len(labels):,} customers -> {args.out}")
-    customers_given = outcome.inputs.customers is not None
-    unlabelled = unlabelled_summary(report, customers_given=customers_given)
-    if unlabelled:
-        print(unlabelled, file=sys.stderr)
+    print_data_report(outcome.inputs.report, customers_given=outcome.inputs.customers is not None)
     counts = labels["segment"].value_counts().sort_index()
     # segment codes hold base segment names from the rules file: user text
     print(counts.rename(index=printable).to_string())
