@@ -119,13 +119,6 @@ def build_facts(inputs: Inputs, config: MetasegConfig, *, as_of: Any = None) -> 
     )
 
 
-def rules_source(config: MetasegConfig) -> Any:
-    """The rules of a config as RuleSegmenter accepts them (preset names become paths)."""
-    from metaseg.segmentation_spec import resolve_rules
-
-    return resolve_rules(config.segmentation.rules)
-
-
 def fit_model(config: MetasegConfig, facts: pd.DataFrame, *, progress: Any = None) -> Any:
     """Fit a :class:`~metaseg.model.MetaSegmenter` from the config's segmentation block."""
     from metaseg.model import MetaSegmenter
@@ -524,7 +517,7 @@ def run_validate(
 
     hooks = hooks or JobHooks()
     inputs, facts = _read_and_compute(config, events, customers, as_of, hooks)
-    rules = RuleSegmenter(rules=rules_source(config)).fit(facts)
+    rules = RuleSegmenter(rules=config.segmentation.rules).fit(facts)
     check_feature_columns(config.segmentation, facts, rules.segments_)
     return ValidateOutcome(inputs, facts, rules.coverage_)
 

@@ -26,7 +26,6 @@ from metaseg.segmentation_spec import (
     SegmentationSpec,
     SubSegmentSpec,
     coerce_segmentation_spec,
-    resolve_rules,
 )
 
 #: Metrics reported per base segment, in this column order.
@@ -272,7 +271,7 @@ class MetaSegmenter(BaseEstimator):
         order = canonical_row_order(facts[schema.CUSTOMER_ID])
         given = facts
         facts = facts.iloc[order]
-        rules = RuleSegmenter(rules=resolve_rules(spec.rules)).fit(facts, as_of=as_of)
+        rules = RuleSegmenter(rules=spec.rules).fit(facts, as_of=as_of)
         if getattr(rules.spec_, "mode", "priority") == "tags":
             raise ConfigError(
                 "rules: MetaSegmenter needs one base segment per customer, but the rules use "

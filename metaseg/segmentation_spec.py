@@ -133,15 +133,6 @@ class SegmentationSpec(BaseModel):
         return self.segments.get(name, self.default)
 
 
-def resolve_rules(rules: str | dict[str, Any]) -> Any:
-    """Turn a preset name into its file path; other rule sources pass through unchanged."""
-    from metaseg.rules import PRESET_NAMES, preset_path
-
-    if isinstance(rules, str) and rules in PRESET_NAMES:
-        return preset_path(rules)
-    return rules
-
-
 def coerce_segmentation_spec(
     spec: SegmentationSpec | Mapping[str, Any], *, what: str = "segmentation"
 ) -> SegmentationSpec:
