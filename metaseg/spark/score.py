@@ -197,9 +197,7 @@ def _resolve_model(model_uri: str, uri: str, verify: bool) -> tuple[str, dict[st
     ref = parse_registry_uri(model_uri)
     if ref is None or not verify:
         return model_uri, {}
-    from metaseg.tracking import hash_directory
-    from metaseg.tracking.integrity import download_model_dir
-    from metaseg.tracking.names import TAG_MODEL_SHA256
+    from metaseg.tracking.registry import download_verified
     from metaseg.tracking.store import tracking_failures, tracking_session
 
     name, alias, version = ref.name, ref.alias, ref.version
@@ -209,28 +207,13 @@ def _resolve_model(model_uri: str, uri: str, verify: bool) -> tuple[str, dict[st
                 mv = client.get_model_version_by_alias(name, alias)
             else:
                 mv = client.get_model_version(name, version)
-            source = client.get_model_version_download_uri(name, mv.version)
-            expected = mv.tags.get(TAG_MODEL_SHA256)
-            if not expected:
-                raise TrackingError(
-                    f"{model_uri}: version {mv.version} has no {TAG_MODEL_SHA256} tag, so its "
-                    f"files cannot be verified; promote it with metaseg.tracking.promote("
-                    f"{name!r}, {mv.version!r}), or pass verify=False."
-                )
             # Spark loads the model lazily, when the labels are computed: keep the copy
             folder = tempfile.mkdtemp(prefix="metaseg-spark-model-")
-            local = download_model_dir(source, folder, uri)
+            local, _, _ = download_verified(client, uri, mv, folder, alias=alias)
         except tracking_failures() as exc:
             raise TrackingError(
                 f"could not load {model_uri} from the tracking store {uri!r}: {exc}. Check "
                 "the name, the alias or version, and that the store is reachable."
             ) from exc
-    actual = hash_directory(local)
-    if actual != expected:
-        raise TrackingError(
-            f"{model_uri}: the files of version {mv.version} do not match the sha256 "
-            f"recorded at promotion ({actual[:12]}... instead of {expected[:12]}...); "
-            "refusing to score with them. Promote a freshly logged version."
-        )
     config = {"model_name": name, "model_version": str(mv.version), "run_id": mv.run_id}
     return str(local), config

@@ -130,6 +130,58 @@ class LoadedModel:
         return stamp_provenance(labels, Provenance(self.name, self.version, self.run_id))
 
 
+def download_verified(
+    client: Any, uri: str, mv: Any, destination: str | Path, *, alias: str | None = None
+) -> tuple[Path, str, str]:
+    """Download a registered version's files and check them against its promotion digest.
+
+    The one download-and-verify path: :func:`load_champion` and
+    :func:`metaseg.spark.score_spark` both use it.
+
+    Parameters
+    ----------
+    client : MlflowClient
+    uri : str
+        The tracking store.
+    mv : ModelVersion
+        The version, as the registry returned it.
+    destination : path
+        Folder to download into.
+    alias : str, optional
+        The alias the version was reached through (named in messages).
+
+    Returns
+    -------
+    (local folder, expected sha256, download source)
+
+    Raises
+    ------
+    TrackingError
+        The version was never promoted (no digest), or its files do not match.
+    """
+    name = mv.name
+    via = f" (alias {alias!r})" if alias else ""
+    expected = mv.tags.get(names.TAG_MODEL_SHA256)
+    if not expected:
+        again = f", alias={alias!r}" if alias else ""
+        raise TrackingError(
+            f"model {name!r} version {mv.version}{via} has no recorded "
+            f"{names.TAG_MODEL_SHA256} tag, so its files cannot be verified; promote it with "
+            f"metaseg.tracking.promote({name!r}, {mv.version!r}{again})."
+        )
+    source = client.get_model_version_download_uri(name, mv.version)
+    local = download_model_dir(source, destination, uri)
+    actual = hash_directory(local)
+    if actual != expected:
+        raise TrackingError(
+            f"model {name!r} version {mv.version}{via}: its files at {source!r} do not match "
+            f"the sha256 recorded at promotion ({actual[:12]}... instead of "
+            f"{expected[:12]}...). They were modified or corrupted after promotion; refusing "
+            "to load them. Promote a freshly logged version."
+        )
+    return local, expected, source
+
+
 def register_version(
     client: Any, name: str, model_uri: str, run_id: str, metrics: Mapping[str, float]
 ) -> str:
@@ -385,26 +437,8 @@ def load_champion(
     with tracking_session(uri, timeout=timeout, max_retries=max_retries) as client:
         try:
             mv = _version_by_alias(client, name, alias)
-            expected = mv.tags.get(names.TAG_MODEL_SHA256)
-            if not expected:
-                raise TrackingError(
-                    f"model {name!r} version {mv.version} (alias {alias!r}) has no recorded "
-                    f"{names.TAG_MODEL_SHA256} tag, so its files cannot be verified; promote "
-                    f"it with metaseg.tracking.promote({name!r}, {mv.version!r}, "
-                    f"alias={alias!r})."
-                )
-            source = client.get_model_version_download_uri(name, mv.version)
             with tempfile.TemporaryDirectory(prefix="metaseg-model-") as tmp:
-                local = download_model_dir(source, tmp, uri)
-                actual = hash_directory(local)
-                if actual != expected:
-                    raise TrackingError(
-                        f"model {name!r} version {mv.version} (alias {alias!r}): its files at "
-                        f"{source!r} do not match the sha256 recorded at promotion "
-                        f"({actual[:12]}... instead of {expected[:12]}...). They were modified "
-                        "or corrupted after promotion; refusing to load them. Promote a "
-                        "freshly logged version."
-                    )
+                local, expected, source = download_verified(client, uri, mv, tmp, alias=alias)
                 segmenter = _load_segmenter(local)
         except tracking_failures() as exc:
             raise tracking_error(uri, f"load {name!r}@{alias}", exc) from exc
