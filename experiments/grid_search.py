@@ -274,6 +274,7 @@ def run_grid(
 ) -> list[GridRun]:
     """Fit and log every grid point; return what was logged, in grid order."""
     from metaseg.model import MetaSegmenter
+    from metaseg.plots import save_all
     from metaseg.segmentation_spec import coerce_segmentation_spec
     from metaseg.tracking import log_fit
 
@@ -299,7 +300,7 @@ def run_grid(
             data_report=data.report,
             artifacts_dir=folder,
             tags={"grid.algorithm": point.algorithm, "grid.features": point.features},
-            plots=plots,
+            plots=save_all if plots else None,
         )
         seconds = time.perf_counter() - started
         verdict = gate_verdict(model, data.config.gates)

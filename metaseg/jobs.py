@@ -191,6 +191,7 @@ def run_fit(
     -------
     FitOutcome
     """
+    from metaseg.plots import save_all
     from metaseg.tracking import log_fit
 
     hooks = hooks or JobHooks()
@@ -223,6 +224,7 @@ def run_fit(
         data_report=inputs.report,
         timeout=tracking.timeout,
         max_retries=tracking.max_retries,
+        plots=save_all,
     )
     return FitOutcome(inputs, facts, model, run)
 

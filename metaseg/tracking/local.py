@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,9 @@ from metaseg.tracking import names
 
 #: Base folder of the default output folders, relative to the working directory.
 DEFAULT_OUTPUT_BASE = "metaseg_output"
+
+#: Draws a fitted model's figures into a folder (e.g. :func:`metaseg.plots.save_all`).
+PlotWriter = Callable[[Any, Path], object]
 
 
 def new_output_dir(artifacts_dir: str | Path | None = None) -> Path:
@@ -133,12 +136,12 @@ def save_outputs(
     *,
     config: dict[str, Any],
     data_report: DataReport | None = None,
-    plots: bool = True,
+    plots: PlotWriter | None = None,
 ) -> dict[str, Path]:
     """Save everything a fit produced under ``folder``; return the files by artifact path.
 
-    Plots are drawn with ``metaseg.plots.save_all`` when ``plots`` is true and that
-    module is installed.
+    ``plots(model, folder)`` draws the figures into ``plots/`` (for example
+    :func:`metaseg.plots.save_all`); tracking itself draws nothing.
     """
     files = {
         names.LABELS_PATH: save_labels(folder, labels),
@@ -170,20 +173,16 @@ def save_outputs(
     identity = getattr(model, "identity_", None)
     if identity is not None:
         files[names.IDENTITY_PATH] = _write(folder, names.IDENTITY_PATH, _csv(identity.table))
-    if plots:
-        files.update(_save_plots(folder, model))
+    if plots is not None:
+        files.update(_save_plots(folder, model, plots))
     files[names.LOCAL_MODEL_PATH] = save_model(folder, model)
     return files
 
 
-def _save_plots(folder: Path, model: Any) -> dict[str, Path]:
-    try:
-        from metaseg.plots import save_all
-    except ImportError:  # the plots module is optional
-        return {}
+def _save_plots(folder: Path, model: Any, draw: PlotWriter) -> dict[str, Path]:
     plots = folder / names.PLOTS_DIR
     plots.mkdir(parents=True, exist_ok=True)
-    save_all(model, plots)
+    draw(model, plots)
     return {
         f"{names.PLOTS_DIR}/{p.relative_to(plots).as_posix()}": p
         for p in sorted(plots.rglob("*"))

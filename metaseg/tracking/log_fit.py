@@ -26,6 +26,7 @@ from metaseg.provenance import Provenance, stamp_provenance
 from metaseg.tracking import names
 from metaseg.tracking.dataset import facts_dataset
 from metaseg.tracking.local import (
+    PlotWriter,
     config_document,
     new_output_dir,
     save_labels,
@@ -108,7 +109,7 @@ def log_fit(
     timeout: float = DEFAULT_TIMEOUT,
     max_retries: int = DEFAULT_MAX_RETRIES,
     tags: Mapping[str, str] | None = None,
-    plots: bool = True,
+    plots: PlotWriter | None = None,
 ) -> FitRun:
     """Log a fitted segmentation as one MLflow run, saving its outputs locally first.
 
@@ -146,8 +147,10 @@ def log_fit(
         Retries per request to a tracking server.
     tags : mapping of str to str, optional
         Extra run tags (keys must not start with ``metaseg.``).
-    plots : bool, default True
-        Draw the plots of :mod:`metaseg.plots` (when installed) into ``plots/``.
+    plots : callable, optional
+        ``plots(model, folder)`` draws the run's figures into ``plots/``: pass
+        :func:`metaseg.plots.save_all` (as ``metaseg fit`` and :func:`metaseg.jobs.run_fit`
+        do). None (the default) logs no figure; tracking never imports the plots.
 
     Returns
     -------

@@ -42,9 +42,7 @@ def champion(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path, pd.Da
     model = MetaSegmenter(
         n_bootstrap=0, min_segment_size=60, default={"params": {"k_min": 2, "k_max": 3}}
     ).fit(facts)
-    run = log_fit(
-        model, facts, register="shop", tracking_uri=uri, artifacts_dir=root / "fit", plots=False
-    )
+    run = log_fit(model, facts, register="shop", tracking_uri=uri, artifacts_dir=root / "fit")
     promote("shop", run.registered_version, gates=NO_GATES, tracking_uri=uri)
     return uri, config, model.labels_
 

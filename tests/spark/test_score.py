@@ -48,7 +48,6 @@ def champion(duckdb_facts: pd.DataFrame, tmp_path_factory: pytest.TempPathFactor
         register="shop",
         tracking_uri=uri,
         artifacts_dir=folder / "out",
-        plots=False,
     )
     gates = dict.fromkeys(
         (

@@ -25,6 +25,7 @@ from metaseg.data.report import DataReport
 from metaseg.datasets import make_shop
 from metaseg.facts import compute_facts
 from metaseg.model import MetaSegmenter
+from metaseg.plots import save_all
 
 REPO = Path(__file__).resolve().parents[2]
 SHOP_CONFIG = REPO / "configs" / "shop.yaml"
@@ -133,6 +134,7 @@ def store(
         events_digest="events-sha-123",
         artifacts_dir=root / "out-a",
         tags={"team": "crm"},
+        plots=save_all,
     )
     run_b = log_fit(
         model_b,
@@ -142,7 +144,6 @@ def store(
         register="shop",
         tracking_uri=uri,
         artifacts_dir=root / "out-b",
-        plots=False,
     )
     return Store(root, uri, run_a, run_b)
 

@@ -202,7 +202,6 @@ def tampered(store, model_a, shop_facts):
         register="shop-tamper",
         tracking_uri=store.uri,
         artifacts_dir=store.root / "out-tamper",
-        plots=False,
     )
     promote(
         "shop-tamper",

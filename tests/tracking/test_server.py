@@ -41,7 +41,6 @@ def test_unreachable_server_fails_fast_and_keeps_the_outputs(model_b, shop_facts
             artifacts_dir=folder,
             timeout=2,
             max_retries=1,
-            plots=False,
         )
     assert time.monotonic() - started < BOUND_S
     message = str(caught.value)
@@ -62,7 +61,7 @@ def test_default_output_folder_is_timestamped_under_the_working_directory(
     monkeypatch.chdir(tmp_path)
     uri = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(TrackingError) as caught:
-        log_fit(model_b, shop_facts, tracking_uri=uri, timeout=1, max_retries=0, plots=False)
+        log_fit(model_b, shop_facts, tracking_uri=uri, timeout=1, max_retries=0)
     folders = list((tmp_path / "metaseg_output").iterdir())
     assert len(folders) == 1
     assert folders[0].name.endswith("Z") and folders[0].name[:8].isdigit()
@@ -106,7 +105,6 @@ def test_server_failing_after_the_probe_is_bounded_too(model_b, shop_facts, tmp_
                 artifacts_dir=tmp_path / "out",
                 timeout=2,
                 max_retries=1,
-                plots=False,
             )
         elapsed = time.monotonic() - started
     finally:
@@ -130,7 +128,6 @@ def http_run(tracking_server, model_b, shop_facts, tmp_path_factory):
         register="shop-http",
         tracking_uri=tracking_server.url,
         artifacts_dir=tmp_path_factory.mktemp("http-out"),
-        plots=False,
     )
 
 
@@ -171,7 +168,6 @@ def test_pyfunc_compare_and_agreement_over_http(
         experiment="http-exp",
         tracking_uri=tracking_server.url,
         artifacts_dir=tmp_path / "two",
-        plots=False,
     )
     table = compare("http-exp", tracking_uri=tracking_server.url)
     assert table["run_id"].tolist() == [http_run.run_id, second.run_id]

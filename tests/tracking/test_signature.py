@@ -116,7 +116,6 @@ def test_pyfunc_round_trip_with_timestamp_and_category_columns(
         experiment="signature",
         tracking_uri=uri,
         artifacts_dir=tmp_path / "out",
-        plots=False,
     )
     loaded = mlflow.pyfunc.load_model(run.model_uri)
     declared = {
