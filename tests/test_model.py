@@ -377,3 +377,10 @@ def test_a_clone_refitted_on_the_same_facts_reproduces_the_labels(fitted, shop):
     columns = [c for c in schema.LABEL_COLUMNS if c != schema.SCORED_AT]
     pd.testing.assert_frame_equal(again.labels_[columns], fitted.labels_[columns])
     assert again.fingerprint() == fitted.fingerprint()
+
+
+def test_a_fixed_k_is_written_n_clusters_in_a_config(shop):
+    facts, _ = shop
+    model = MetaSegmenter(n_bootstrap=0, default={"params": {"n_clusters": 2}}).fit(facts)
+    split = model.metrics_[model.metrics_["split"]]
+    assert len(split) >= 5 and (split["k"] == 2).all()

@@ -20,10 +20,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from metaseg._params import check_choice, check_int, check_real
 from metaseg.cluster._assign import nearest_reference
+from metaseg.cluster._k_range import k_range, top_of_range
 from metaseg.cluster._validation import validate_matrix
 from metaseg.cluster.canonical import canonical_mapping
 from metaseg.cluster.metrics import sample_rows, validity_indices
-from metaseg.exceptions import ClusteringWarning, ConfigError
+from metaseg.exceptions import ClusteringWarning
 
 __all__ = ["AutoKMeans"]
 
@@ -79,6 +80,9 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
         Largest number of clusters tried (at least ``k_min``). Clipped to the number
         of distinct rows in the sample minus one when the data has fewer distinct
         rows; the clipping is recorded in ``notes_``.
+    n_clusters : int, optional
+        A fixed number of clusters instead of a range (then leave ``k_min`` and ``k_max``
+        at their defaults); the scores are still recorded.
     criterion : {"silhouette", "calinski_harabasz", "davies_bouldin"}, default="silhouette"
         How the candidate k >= 2 is chosen.
     k_tolerance : float in [0, 1), default=0.05
@@ -171,6 +175,7 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
         *,
         k_min: int = 1,
         k_max: int = 8,
+        n_clusters: int | None = None,
         criterion: str = "silhouette",
         k_tolerance: float = 0.05,
         split_test: str = "gap",
@@ -184,6 +189,7 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
     ) -> None:
         self.k_min = k_min
         self.k_max = k_max
+        self.n_clusters = n_clusters
         self.criterion = criterion
         self.k_tolerance = k_tolerance
         self.split_test = split_test
@@ -198,17 +204,7 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> dict[str, Any]:
         owner = type(self).__name__
-        k_min = check_int(
-            owner, "k_min", self.k_min, minimum=1, hint="Use k_min=1 (may stay whole) or more."
-        )
-        k_max = check_int(
-            owner, "k_max", self.k_max, minimum=2, hint="Use k_max >= k_min (e.g. 8)."
-        )
-        if k_max < k_min:
-            raise ConfigError(
-                f"{owner}: k_max must be >= k_min, got k_max={k_max} and k_min={k_min}. "
-                "Raise k_max or lower k_min."
-            )
+        k_min, k_max = k_range(owner, self.k_min, self.k_max, self.n_clusters, smallest=1)
         check_choice(owner, "criterion", self.criterion, tuple(CRITERIA))
         check_choice(owner, "split_test", self.split_test, SPLIT_TESTS)
         check_real(
@@ -273,6 +269,10 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
         params = self._check_params()
         X = validate_matrix(self, X, reset=True)
         self._fit(X, params)
+        limit = top_of_range(self.best_k_, params["k_min"], params["k_max"], self.k_max_)
+        if limit is not None:
+            self.notes_.append(limit)
+            warnings.warn(f"{type(self).__name__}: {limit}.", ClusteringWarning, stacklevel=2)
         if self.fallback_reason_ is not None:
             warnings.warn(
                 f"AutoKMeans left all {X.shape[0]} rows in one cluster 0: {self.fallback_reason_}.",
@@ -290,6 +290,17 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
         self.notes_: list[str] = []
         self.fallback_reason_: str | None = None
 
+        if params["k_max"] == 1:  # n_clusters=1: one cluster asked for
+            total = float(((X_sample - X_sample.mean(axis=0)) ** 2).sum())
+            scores = pd.DataFrame.from_records(
+                [{"k": 1, **dict.fromkeys(CRITERIA, np.nan), "inertia": total}]
+            ).set_index("k")
+            scores["gap"] = scores["gap_se"] = np.nan
+            scores["chosen"] = True
+            self.scores_, self.k_max_ = scores, 1
+            self.decision_ = "not split: n_clusters=1"
+            self._single(X)
+            return
         n_distinct = int(np.unique(X_sample, axis=0).shape[0])
         smallest_split = max(params["k_min"], 2)
         if n_distinct < smallest_split + 1:

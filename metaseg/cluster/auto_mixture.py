@@ -29,10 +29,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from metaseg._params import check_choice, check_int, check_real
+from metaseg.cluster._k_range import k_range, top_of_range
 from metaseg.cluster._validation import validate_matrix
 from metaseg.cluster.canonical import canonical_mapping
 from metaseg.cluster.metrics import sample_rows
-from metaseg.exceptions import ClusteringWarning, ConfigError
+from metaseg.exceptions import ClusteringWarning
 
 __all__ = ["AutoGaussianMixture", "MIXTURE_SCORE_COLUMNS"]
 
@@ -79,6 +80,9 @@ class AutoGaussianMixture(ClusterMixin, BaseEstimator):
     k_max : int, default=8
         Largest number of components tried (at least ``k_min``); clipped to the number
         of distinct rows of the sample minus one, which ``notes_`` records.
+    n_clusters : int, optional
+        A fixed number of clusters instead of a range (then leave ``k_min`` and ``k_max``
+        at their defaults); the scores are still recorded.
     criterion : {"icl", "bic"}, default="icl"
         What the chosen k minimises.
     covariance_type : {"full", "diag", "spherical"}, default="full"
@@ -164,6 +168,7 @@ class AutoGaussianMixture(ClusterMixin, BaseEstimator):
         *,
         k_min: int = 1,
         k_max: int = 8,
+        n_clusters: int | None = None,
         criterion: str = "icl",
         covariance_type: str = "full",
         reg_covar: float = 0.05,
@@ -174,6 +179,7 @@ class AutoGaussianMixture(ClusterMixin, BaseEstimator):
     ) -> None:
         self.k_min = k_min
         self.k_max = k_max
+        self.n_clusters = n_clusters
         self.criterion = criterion
         self.covariance_type = covariance_type
         self.reg_covar = reg_covar
@@ -185,17 +191,7 @@ class AutoGaussianMixture(ClusterMixin, BaseEstimator):
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> dict[str, int]:
         owner = type(self).__name__
-        k_min = check_int(
-            owner, "k_min", self.k_min, minimum=1, hint="Use k_min=1 (may stay whole) or more."
-        )
-        k_max = check_int(
-            owner, "k_max", self.k_max, minimum=1, hint="Use k_max >= k_min (e.g. 8)."
-        )
-        if k_max < k_min:
-            raise ConfigError(
-                f"{owner}: k_max must be >= k_min, got k_max={k_max} and k_min={k_min}. "
-                "Raise k_max or lower k_min."
-            )
+        k_min, k_max = k_range(owner, self.k_min, self.k_max, self.n_clusters, smallest=1)
         check_choice(owner, "criterion", self.criterion, MIXTURE_CRITERIA)
         check_choice(owner, "covariance_type", self.covariance_type, COVARIANCE_TYPES)
         check_real(
@@ -234,6 +230,10 @@ class AutoGaussianMixture(ClusterMixin, BaseEstimator):
         params = self._check_params()
         X = validate_matrix(self, X, reset=True)
         self._fit(X, params)
+        limit = top_of_range(self.best_k_, params["k_min"], params["k_max"], self.k_max_)
+        if limit is not None:
+            self.notes_.append(limit)
+            warnings.warn(f"{type(self).__name__}: {limit}.", ClusteringWarning, stacklevel=2)
         if self.fallback_reason_ is not None:
             warnings.warn(
                 f"AutoGaussianMixture left all {X.shape[0]} rows in one cluster 0: "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
@@ -144,3 +146,31 @@ def test_few_distinct_rows_clip_k_max_and_say_so():
 def test_bad_parameters_are_refused_with_name_and_value(params, message):
     with pytest.raises(ConfigError, match=message):
         AutoGaussianMixture(**params).fit(np.random.default_rng(0).normal(size=(100, 2)))
+
+
+@pytest.mark.parametrize("estimator", [AutoGaussianMixture, AutoKMeans])
+def test_n_clusters_fixes_k_and_cannot_be_mixed_with_a_range(estimator):
+    X, _ = _unequal_groups()
+    fixed = estimator(n_clusters=4, random_state=0).fit(X)
+    assert fixed.best_k_ == 4
+    assert fixed.scores_.index.tolist() == [4]
+    whole = estimator(n_clusters=1, random_state=0).fit(X)
+    assert whole.best_k_ == 1 and (whole.labels_ == 0).all()
+    with pytest.raises(ConfigError, match=r"either n_clusters .* got n_clusters=3 with k_min=2"):
+        estimator(n_clusters=3, k_min=2, k_max=5).fit(X)
+    with pytest.raises(ConfigError, match=r"n_clusters must be an integer >= 1, got 'three'"):
+        estimator(n_clusters="three").fit(X)
+
+
+@pytest.mark.parametrize("estimator", [AutoGaussianMixture, AutoKMeans])
+def test_a_choice_at_the_top_of_the_range_says_more_groups_may_exist(estimator):
+    from sklearn.datasets import make_blobs
+
+    X, _ = make_blobs(n_samples=1_200, centers=5, cluster_std=0.4, random_state=1)
+    with pytest.warns(ClusteringWarning, match=r"chosen k=3 is the largest tried \(k_max=3\)"):
+        capped = estimator(k_max=3, random_state=0).fit(X)
+    assert any("raise k_max" in note for note in capped.notes_)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ClusteringWarning)
+        assert estimator(random_state=0).fit(X).best_k_ == 5  # 5 of 1..8: nothing to say
+        estimator(n_clusters=3, random_state=0).fit(X)  # a fixed k is not a range
