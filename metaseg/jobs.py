@@ -588,10 +588,12 @@ def _load_promoted(model: str, tracking_uri: str | None, hooks: JobHooks) -> Any
     from metaseg.tracking.model_uri import parse_alias_uri
 
     ref = parse_alias_uri(model)
-    loaded = load_champion(ref.name, alias=ref.alias, tracking_uri=tracking_uri)
-    hooks.message(
-        f"model: {loaded.name} version {loaded.version} ({ref.alias}), run {loaded.run_id}"
-    )
+    if ref.version is not None:
+        loaded = load_champion(ref.name, version=ref.version, tracking_uri=tracking_uri)
+    else:
+        loaded = load_champion(ref.name, alias=ref.alias, tracking_uri=tracking_uri)
+    via = f" ({ref.alias})" if ref.alias else ""
+    hooks.message(f"model: {loaded.name} version {loaded.version}{via}, run {loaded.run_id}")
     return loaded
 
 

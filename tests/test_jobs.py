@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import pandas as pd
+import pytest
 
 from metaseg import jobs
 from metaseg.config import load_config
@@ -96,3 +97,23 @@ def test_score_and_drift_jobs_label_with_the_champion_and_report_drift(tmp_path)
     assert (drift.report.psi["psi"] < 0.1).all()  # nothing moved: the same shop
     files = jobs.save_drift_report(drift.report, tmp_path / "drift")
     assert {p.name for p in files} >= {"psi.csv", "shares.csv", "drift_psi.png"}
+
+
+def test_a_version_number_is_scored_like_an_alias(tmp_path):
+    from metaseg.exceptions import ModelNotFoundError
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    config = _config(tmp_path, tracking_uri=uri, register="jobs-shop")
+    jobs.run_fit(config)
+    gates = {"min_stability": None, "min_sub_segment_size": None}
+    promote("jobs-shop", "1", gates=gates, tracking_uri=uri)
+    second = jobs.run_fit(config)  # version 2, never promoted
+
+    scored = jobs.run_score(config, "models:/jobs-shop/2", tracking_uri=uri)
+    assert scored.loaded.version == "2" and scored.loaded.alias is None
+    assert set(scored.labels["model_version"]) == {"2"}
+    assert set(scored.labels["run_id"]) == {second.run.run_id}
+    promoted = jobs.run_score(config, "models:/jobs-shop/1", tracking_uri=uri)
+    assert promoted.loaded.model_sha256 == promoted.loaded.tags["metaseg.model_sha256"]
+    with pytest.raises(ModelNotFoundError, match=r"no version '9' \(versions: \['1', '2'\]\)"):
+        jobs.run_score(config, "models:/jobs-shop/9", tracking_uri=uri)

@@ -45,10 +45,10 @@ def parse_registry_uri(uri: str) -> ModelRef | None:
 
 
 def parse_alias_uri(text: str, *, default_alias: str = "champion") -> ModelRef:
-    """``models:/NAME@ALIAS`` or a bare ``NAME`` (alias ``default_alias``), as batch jobs take it.
+    """``models:/NAME@ALIAS``, ``models:/NAME/VERSION`` or a bare ``NAME`` (``default_alias``).
 
-    Batch scoring loads a promoted alias, never a bare version number, so a job always
-    scores exactly what was promoted.
+    Batch jobs usually load a promoted alias, so they score exactly what was promoted; a
+    version number is accepted too (its files are checked when it was promoted).
 
     Raises
     ------
@@ -61,15 +61,16 @@ def parse_alias_uri(text: str, *, default_alias: str = "champion") -> ModelRef:
     ModelRef(name='shop', alias='champion', version=None)
     >>> parse_alias_uri("shop").alias
     'champion'
+    >>> parse_alias_uri("models:/shop/3").version
+    '3'
     """
     text = text.strip()
     ref = parse_registry_uri(text) if text.startswith("models:/") else None
     if ref is None and _NAME.match(text):
         ref = ModelRef(text, default_alias)
-    if ref is None or ref.alias is None:
+    if ref is None:
         raise ConfigError(
-            f"--model {text!r}: expected models:/NAME@ALIAS (e.g. models:/shop@champion) or "
-            "a registered model NAME; scoring uses a promoted alias so batch jobs load "
-            "exactly the promoted version."
+            f"--model {text!r}: expected models:/NAME@ALIAS (e.g. models:/shop@champion), "
+            "models:/NAME/VERSION (e.g. models:/shop/3) or a registered model NAME."
         )
     return ref

@@ -101,9 +101,12 @@ class LoadedModel:
     model : MetaSegmenter
         The fitted segmentation (its own labels carry no provenance;
         :meth:`predict` stamps this version's).
-    name, version, alias, run_id : str
+    name, version, run_id : str
+    alias : str or None
+        The alias it was loaded through; None when loaded by its version number.
     model_sha256 : str
-        The verified digest.
+        Its files' digest: checked against the one recorded at promotion when the version
+        was promoted.
     source : str
         Where the model's files were downloaded from.
     tags : dict
@@ -113,7 +116,7 @@ class LoadedModel:
     model: Any
     name: str
     version: str
-    alias: str
+    alias: str | None
     run_id: str
     model_sha256: str
     source: str
@@ -131,7 +134,13 @@ class LoadedModel:
 
 
 def download_verified(
-    client: Any, uri: str, mv: Any, destination: str | Path, *, alias: str | None = None
+    client: Any,
+    uri: str,
+    mv: Any,
+    destination: str | Path,
+    *,
+    alias: str | None = None,
+    require_digest: bool = True,
 ) -> tuple[Path, str, str]:
     """Download a registered version's files and check them against its promotion digest.
 
@@ -149,6 +158,9 @@ def download_verified(
         Folder to download into.
     alias : str, optional
         The alias the version was reached through (named in messages).
+    require_digest : bool, default True
+        Refuse a version without a promotion digest. With False (a version named by its
+        number) such a version is loaded with its digest computed, not checked.
 
     Returns
     -------
@@ -162,6 +174,10 @@ def download_verified(
     name = mv.name
     via = f" (alias {alias!r})" if alias else ""
     expected = mv.tags.get(names.TAG_MODEL_SHA256)
+    if not expected and not require_digest:
+        source = client.get_model_version_download_uri(name, mv.version)
+        local = download_model_dir(source, destination, uri)
+        return local, hash_directory(local), source
     if not expected:
         again = f", alias={alias!r}" if alias else ""
         raise TrackingError(
@@ -397,11 +413,12 @@ def load_champion(
     name: str,
     *,
     alias: str = CHAMPION,
+    version: str | int | None = None,
     tracking_uri: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     max_retries: int = DEFAULT_MAX_RETRIES,
 ) -> LoadedModel:
-    """Load the segmenter an alias points to, after checking its files' sha256.
+    """Load the segmenter an alias (or a version number) points to, its files checked.
 
     Parameters
     ----------
@@ -409,6 +426,9 @@ def load_champion(
         Registered model name.
     alias : str, default "champion"
         Which version to load.
+    version : str or int, optional
+        Load this version number instead (``models:/NAME/VERSION``). Its files are
+        checked against the promotion digest when it was promoted.
     tracking_uri : str, optional
         See :func:`metaseg.tracking.store.resolve_tracking_uri`.
     timeout, max_retries
@@ -431,27 +451,55 @@ def load_champion(
     >>> labels = champion.predict(facts)  # doctest: +SKIP
     """
     name = _check_name(name)
-    alias = _check_alias(alias)
+    via: str | None = None if version is not None else _check_alias(alias)
     uri = resolve_tracking_uri(tracking_uri)
     probe(uri, timeout=timeout, max_retries=max_retries)
+    what = f"load {name!r}@{via}" if via else f"load {name!r} version {version}"
     with tracking_session(uri, timeout=timeout, max_retries=max_retries) as client:
         try:
-            mv = _version_by_alias(client, name, alias)
+            if via is None:
+                mv = _version_by_number(client, name, str(version))
+            else:
+                mv = _version_by_alias(client, name, via)
             with tempfile.TemporaryDirectory(prefix="metaseg-model-") as tmp:
-                local, expected, source = download_verified(client, uri, mv, tmp, alias=alias)
+                local, expected, source = download_verified(
+                    client, uri, mv, tmp, alias=via, require_digest=via is not None
+                )
                 segmenter = _load_segmenter(local)
         except tracking_failures() as exc:
-            raise tracking_error(uri, f"load {name!r}@{alias}", exc) from exc
+            raise tracking_error(uri, what, exc) from exc
     return LoadedModel(
         model=segmenter,
         name=name,
         version=str(mv.version),
-        alias=alias,
+        alias=via,
         run_id=mv.run_id,
         model_sha256=expected,
         source=source,
         tags=dict(mv.tags),
     )
+
+
+def _version_by_number(client: Any, name: str, version: str) -> Any:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return client.get_model_version(name, version)
+    except MlflowException as exc:
+        if exc.error_code not in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+            raise
+    versions: list[str] = []
+    if "'" not in name:  # the name goes into MLflow's filter text only when it is plain
+        try:
+            found = client.search_model_versions(f"name='{name}'")
+            versions = sorted((str(mv.version) for mv in found), key=int)
+        except MlflowException:
+            versions = []
+    raise ModelNotFoundError(
+        f"registered model {name!r} has no version {version!r} (versions: "
+        f"{preview(versions) if versions else 'none'}); log a fit with "
+        f"log_fit(..., register={name!r})."
+    ) from None
 
 
 def _version_by_alias(client: Any, name: str, alias: str) -> Any:
