@@ -49,11 +49,13 @@ The kind of a fact (:func:`fact_kind`) is decided by its name, so that the choic
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Final, Literal
 
-ColumnKind = Literal["count", "money", "duration", "share", "other"]
+#: The fact registry's kinds, plus ``other`` for columns it does not declare.
+ColumnKind = Literal["count", "money", "duration", "ratio", "timestamp", "other"]
 
 PRESETS: Final[dict[str, tuple[str, ...]]] = {
     "core": (
@@ -99,12 +101,18 @@ _KIND_PATTERNS: Final[tuple[tuple[ColumnKind, re.Pattern[str]], ...]] = (
     ("money", re.compile(r"^(monetary|gross_revenue|avg_order_value)$")),
     ("money", re.compile(r"^revenue_\d+d$")),
     ("duration", re.compile(r"^(\w+_days|days_since_\w+|mean_days_between_orders)$")),
-    ("share", re.compile(r"^\w+_(share|rate)$")),
+    ("ratio", re.compile(r"^\w+_(share|rate)$")),
 )
+_WINDOW_SUFFIX: Final = re.compile(r"^(?P<stem>\w+)_(?P<days>\d+)d$")
 
 
 def fact_kind(name: str) -> ColumnKind:
-    """Return the kind of a fact from its name.
+    """Return the kind of a column: as the fact registry declares it, else from its name.
+
+    Facts of :mod:`metaseg.facts.registry` (windowed ones for any window) have the kind
+    declared there; other columns (customer attributes, a shop's own facts) get the kind
+    their name suggests (``n_...`` counts, ``..._days`` durations, ``..._rate`` ratios),
+    or ``other``.
 
     Parameters
     ----------
@@ -113,17 +121,33 @@ def fact_kind(name: str) -> ColumnKind:
 
     Returns
     -------
-    {"count", "money", "duration", "share", "other"}
+    {"count", "money", "duration", "ratio", "timestamp", "other"}
 
     Examples
     --------
     >>> fact_kind("views_30d"), fact_kind("avg_order_value"), fact_kind("age")
     ('count', 'money', 'other')
+    >>> fact_kind("first_seen"), fact_kind("n_returns")
+    ('timestamp', 'count')
     """
+    text = str(name)
+    declared = _declared_kinds()
+    window = _WINDOW_SUFFIX.match(text)
+    key = f"{window['stem']}_{{w}}d" if window and text not in declared else text
+    if key in declared:
+        return declared[key]
     for kind, pattern in _KIND_PATTERNS:
-        if pattern.match(str(name)):
+        if pattern.match(text):
             return kind
     return "other"
+
+
+@functools.cache
+def _declared_kinds() -> dict[str, ColumnKind]:
+    """Registry fact name (windowed ones with ``{w}``) -> declared kind."""
+    from metaseg.facts.registry import FACTS
+
+    return {fact.name: fact.kind for fact in FACTS}
 
 
 def expand_features(features: str | Iterable[str]) -> tuple[list[str], dict[str, str]]:

@@ -54,8 +54,12 @@ def test_preset_contents_match_their_purpose():
         ("tenure_days", "duration"),
         ("days_since_last_view", "duration"),
         ("mean_days_between_orders", "duration"),
-        ("top_category_share", "share"),
-        ("refund_rate", "share"),
+        ("top_category_share", "ratio"),
+        ("refund_rate", "ratio"),
+        ("first_seen", "timestamp"),
+        ("views_14d", "count"),  # a window the defaults do not compute
+        ("n_returns", "count"),  # not a registry fact: named like a count
+        ("churn_rate", "ratio"),
         ("age", "other"),
         ("region", "other"),
         ("revenue_total", "other"),
@@ -63,6 +67,13 @@ def test_preset_contents_match_their_purpose():
 )
 def test_fact_kind(name, kind):
     assert fact_kind(name) == kind
+
+
+def test_registry_facts_have_the_kind_the_registry_declares():
+    from metaseg.facts.registry import describe_facts
+
+    declared = describe_facts((7, 30, 90, 365))
+    assert [fact_kind(name) for name in declared["name"]] == declared["kind"].tolist()
 
 
 def test_every_contract_fact_has_a_known_kind():
