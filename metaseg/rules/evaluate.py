@@ -158,17 +158,17 @@ def _column(fact: str, ctx: EvalContext, loc: tuple[Any, ...]) -> pd.Series:
     return column
 
 
-def value_kind(column: pd.Series) -> str:
+def column_type(column: pd.Series) -> str:
     """Classify a column as ``number``, ``bool``, ``text``, ``datetime``, ``empty`` or ``other``.
 
     Examples
     --------
-    >>> value_kind(pd.Series([1.0, None])), value_kind(pd.Series(["a", None]))
+    >>> column_type(pd.Series([1.0, None])), column_type(pd.Series(["a", None]))
     ('number', 'text')
     """
     dtype = column.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        return value_kind(pd.Series(np.asarray(column, dtype=object)))
+        return column_type(pd.Series(np.asarray(column, dtype=object)))
     if pd.api.types.is_bool_dtype(dtype):
         return "bool"
     if pd.api.types.is_numeric_dtype(dtype):
@@ -193,7 +193,7 @@ def value_kind(column: pd.Series) -> str:
 def _kind(fact: str, column: pd.Series, ctx: EvalContext, loc: tuple[Any, ...]) -> str:
     kind = ctx._kinds.get(fact)
     if kind is None:
-        kind = value_kind(column)
+        kind = column_type(column)
         ctx._kinds[fact] = kind
     if kind == "other":
         raise RuleError(

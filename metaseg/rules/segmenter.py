@@ -16,7 +16,7 @@ from metaseg.data.report import DataReport
 from metaseg.exceptions import DataError, RuleError, RuleWarning
 from metaseg.rules.conditions import check_name
 from metaseg.rules.coverage import Coverage, assign_first, coverage_from_masks
-from metaseg.rules.evaluate import EvalContext, as_timestamp, evaluate, value_kind
+from metaseg.rules.evaluate import EvalContext, as_timestamp, column_type, evaluate
 from metaseg.rules.scores import apply_cut_points, code_strings, learn_cut_points
 from metaseg.rules.spec import RuleSpec, ScoreSpec, check_references, parse_rules
 
@@ -357,7 +357,7 @@ def _score_inputs(
     out: dict[str, tuple[np.ndarray, int]] = {}
     for name, score in spec.scores.items():
         column = facts[score.fact]
-        kind = value_kind(column)
+        kind = column_type(column)
         if kind not in ("number", "empty"):
             raise RuleError(
                 f"rules scores.{name}.fact: fact {score.fact!r} holds {kind} (dtype "

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from metaseg.exceptions import RuleError
-from metaseg.rules.evaluate import condition_mask, value_kind
+from metaseg.rules.evaluate import column_type, condition_mask
 
 AS_OF = pd.Timestamp("2024-06-30 12:00", tz="UTC")
 
@@ -244,10 +244,10 @@ def test_mixed_object_column_is_refused():
 
 
 def test_object_columns_are_classified_by_their_values():
-    assert value_kind(pd.Series([1, None, 3], dtype=object)) == "number"
-    assert value_kind(pd.Series(["a", None], dtype=object)) == "text"
-    assert value_kind(pd.Series([True, None], dtype=object)) == "bool"
-    assert value_kind(pd.Series([None, None], dtype=object)) == "empty"
+    assert column_type(pd.Series([1, None, 3], dtype=object)) == "number"
+    assert column_type(pd.Series(["a", None], dtype=object)) == "text"
+    assert column_type(pd.Series([True, None], dtype=object)) == "bool"
+    assert column_type(pd.Series([None, None], dtype=object)) == "empty"
     facts = pd.DataFrame({"age": pd.Series([25, None, 41], dtype=object)})
     got = condition_mask({"fact": "age", "op": ">=", "value": 30}, facts)
     assert got.tolist() == [False, False, True]
