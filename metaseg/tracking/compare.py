@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,7 @@ class Agreement:
         Customers labelled by both runs, by ``run_a`` only, by ``run_b`` only.
     migration : DataFrame
         Customers per (segment in ``run_a``, segment in ``run_b``): rows ``from``,
-        columns ``to``.
+        columns ``to``. Left out of the repr, which stays one line; its shape is shown.
     """
 
     run_a: str
@@ -76,7 +76,18 @@ class Agreement:
     n_common: int
     only_in_a: int
     only_in_b: int
-    migration: pd.DataFrame
+    migration: pd.DataFrame = field(repr=False)
+
+    def __repr__(self) -> str:
+        rows, cols = self.migration.shape
+        return (
+            f"Agreement(run_a={self.run_a!r}, run_b={self.run_b!r}, "
+            f"adjusted_rand={self.adjusted_rand:.3f}, "
+            f"base_adjusted_rand={self.base_adjusted_rand:.3f}, "
+            f"same_segment_share={self.same_segment_share:.1%}, n_common={self.n_common:,}, "
+            f"only_in_a={self.only_in_a:,}, only_in_b={self.only_in_b:,}, "
+            f"migration=<{rows} x {cols} table>)"
+        )
 
 
 def agreement_from_labels(

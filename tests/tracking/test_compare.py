@@ -134,3 +134,19 @@ def test_agreement_refuses_tables_that_are_not_labels() -> None:
         agreement_from_labels(good, good.drop(columns=[schema.SEGMENT]), run_b="r2")
     with pytest.raises(DataError, match="has 1 repeated customer_id"):
         agreement_from_labels(good, pd.concat([good, good.iloc[:1]]))
+
+
+def test_an_agreement_prints_on_one_line_without_its_migration_table():
+    from metaseg.tracking import agreement_from_labels
+
+    a = pd.DataFrame(
+        {
+            "customer_id": range(50),
+            "base_segment": ["x"] * 50,
+            "segment": [f"x/{i % 40}" for i in range(50)],
+        }
+    )
+    b = a.assign(segment=[f"x/{i % 7}" for i in range(50)])
+    text = repr(agreement_from_labels(a, b))
+    assert "\n" not in text
+    assert "migration=<40 x 7 table>" in text and "n_common=50" in text
