@@ -79,3 +79,25 @@ def top_of_range(best_k: int, k_min: int, k_max: int, searched_max: int) -> str 
             "more groups; raise k_max to look further"
         )
     return None
+
+
+def warn_about_choice(estimator: Any, n_rows: int, k_min: int, k_max: int) -> None:
+    """After a fit: note and warn when k hit the top of its range, or nothing was compared.
+
+    Shared by the automatic clusterers' ``fit``; warnings point at the caller of ``fit``.
+    """
+    import warnings
+
+    from metaseg.exceptions import ClusteringWarning
+
+    owner = type(estimator).__name__
+    limit = top_of_range(estimator.best_k_, k_min, k_max, estimator.k_max_)
+    if limit is not None:
+        estimator.notes_.append(limit)
+        warnings.warn(f"{owner}: {limit}.", ClusteringWarning, stacklevel=3)
+    if estimator.fallback_reason_ is not None:
+        warnings.warn(
+            f"{owner} left all {n_rows} rows in one cluster 0: {estimator.fallback_reason_}.",
+            ClusteringWarning,
+            stacklevel=3,
+        )

@@ -8,7 +8,6 @@ and the chosen k is refitted on every row; clusters are numbered largest first.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -20,11 +19,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from metaseg._params import check_choice, check_int, check_real
 from metaseg.cluster._assign import nearest_reference
-from metaseg.cluster._k_range import k_range, top_of_range
+from metaseg.cluster._k_range import k_range, warn_about_choice
 from metaseg.cluster._validation import validate_matrix
 from metaseg.cluster.canonical import canonical_mapping
 from metaseg.cluster.metrics import sample_rows, validity_indices
-from metaseg.exceptions import ClusteringWarning
 
 __all__ = ["AutoKMeans"]
 
@@ -269,16 +267,7 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
         params = self._check_params()
         X = validate_matrix(self, X, reset=True)
         self._fit(X, params)
-        limit = top_of_range(self.best_k_, params["k_min"], params["k_max"], self.k_max_)
-        if limit is not None:
-            self.notes_.append(limit)
-            warnings.warn(f"{type(self).__name__}: {limit}.", ClusteringWarning, stacklevel=2)
-        if self.fallback_reason_ is not None:
-            warnings.warn(
-                f"AutoKMeans left all {X.shape[0]} rows in one cluster 0: {self.fallback_reason_}.",
-                ClusteringWarning,
-                stacklevel=2,
-            )
+        warn_about_choice(self, X.shape[0], params["k_min"], params["k_max"])
         return self
 
     def _fit(self, X: np.ndarray, params: dict[str, Any]) -> None:

@@ -29,11 +29,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from metaseg._params import check_choice, check_int, check_real
-from metaseg.cluster._k_range import k_range, top_of_range
+from metaseg.cluster._k_range import k_range, warn_about_choice
 from metaseg.cluster._validation import validate_matrix
 from metaseg.cluster.canonical import canonical_mapping
 from metaseg.cluster.metrics import sample_rows
-from metaseg.exceptions import ClusteringWarning
 
 __all__ = ["AutoGaussianMixture", "MIXTURE_SCORE_COLUMNS"]
 
@@ -230,17 +229,7 @@ class AutoGaussianMixture(ClusterMixin, BaseEstimator):
         params = self._check_params()
         X = validate_matrix(self, X, reset=True)
         self._fit(X, params)
-        limit = top_of_range(self.best_k_, params["k_min"], params["k_max"], self.k_max_)
-        if limit is not None:
-            self.notes_.append(limit)
-            warnings.warn(f"{type(self).__name__}: {limit}.", ClusteringWarning, stacklevel=2)
-        if self.fallback_reason_ is not None:
-            warnings.warn(
-                f"AutoGaussianMixture left all {X.shape[0]} rows in one cluster 0: "
-                f"{self.fallback_reason_}.",
-                ClusteringWarning,
-                stacklevel=2,
-            )
+        warn_about_choice(self, X.shape[0], params["k_min"], params["k_max"])
         return self
 
     def _fit(self, X: np.ndarray, params: dict[str, int]) -> None:
