@@ -27,6 +27,7 @@ from metaseg.tracking import names
 from metaseg.tracking.dataset import facts_dataset
 from metaseg.tracking.local import (
     PlotWriter,
+    ReportWriter,
     config_document,
     new_output_dir,
     save_labels,
@@ -110,6 +111,7 @@ def log_fit(
     max_retries: int = DEFAULT_MAX_RETRIES,
     tags: Mapping[str, str] | None = None,
     plots: PlotWriter | None = None,
+    report: ReportWriter | None = None,
 ) -> FitRun:
     """Log a fitted segmentation as one MLflow run, saving its outputs locally first.
 
@@ -151,6 +153,11 @@ def log_fit(
         ``plots(model, folder)`` draws the run's figures into ``plots/``: pass
         :func:`metaseg.plots.save_all` (as ``metaseg fit`` and :func:`metaseg.jobs.run_fit`
         do). None (the default) logs no figure; tracking never imports the plots.
+    report : callable, optional
+        ``report(model, path)`` writes the segment report page to ``path``
+        (``report/segment_report.html``): pass :func:`metaseg.report.write_report`, or
+        a closure that adds the champion's labels (as :func:`metaseg.jobs.run_fit`
+        does). None (the default) logs no report; tracking never imports the report.
 
     Returns
     -------
@@ -178,7 +185,13 @@ def log_fit(
     document = config_document(config, model)
     folder = new_output_dir(artifacts_dir)
     files = save_outputs(
-        folder, model, model.labels_, config=document, data_report=data_report, plots=plots
+        folder,
+        model,
+        model.labels_,
+        config=document,
+        data_report=data_report,
+        plots=plots,
+        report=report,
     )
     try:
         probe(uri, timeout=timeout, max_retries=max_retries)

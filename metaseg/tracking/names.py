@@ -61,6 +61,8 @@ DATA_REPORT_PATH: Final = "data_report/data_report.csv"
 #: Sub-segment identities matched to the previous champion (when there was one).
 IDENTITY_PATH: Final = "identity/matching.csv"
 PLOTS_DIR: Final = "plots"
+#: The segment report page (written by the ``report`` callback of ``log_fit``).
+REPORT_PATH: Final = "report/segment_report.html"
 #: Local-only folder with the pickled segmenter (it travels inside the logged model).
 LOCAL_MODEL_PATH: Final = "model/segmenter.joblib"
 
