@@ -273,7 +273,7 @@ def _log(
     import mlflow.data
     from mlflow.entities import Metric, Param
 
-    from metaseg.tracking.pyfunc import model_config
+    from metaseg.tracking.pyfunc import model_config, write_model_config
     from metaseg.tracking.registry import register_version
 
     experiment_id = _experiment_id(client, uri, experiment)
@@ -294,12 +294,19 @@ def _log(
         )
         mlflow.log_input(dataset, context="training")
         segmenter_path = save_model(folder, model)
+        # the config travels as an artifact: a model_config would be copied into the params
+        config_path = write_model_config(
+            folder / names.LOCAL_MODEL_CONFIG_PATH,
+            model_config(kinds, Provenance(register, None, run_id), getattr(model, "as_of_", None)),
+        )
         info = mlflow.pyfunc.log_model(
             name=names.MODEL_NAME,
             python_model=str(_ENTRY_FILE),
-            artifacts={names.SEGMENTER_ARTIFACT: str(segmenter_path)},
-            model_config=model_config(kinds, Provenance(register, None, run_id)),
-            signature=input_signature(kinds),
+            artifacts={
+                names.SEGMENTER_ARTIFACT: str(segmenter_path),
+                names.CONFIG_ARTIFACT: str(config_path),
+            },
+            signature=input_signature(kinds, optional=list(facts.columns)),
             pip_requirements=_requirements(),
         )
         digest = _logged_model_digest(client, uri, info.model_id)

@@ -69,6 +69,12 @@ LOCAL_MODEL_PATH: Final = "model/segmenter.joblib"
 #: Name of the logged MLflow model and of its pickled segmenter artifact.
 MODEL_NAME: Final = "model"
 SEGMENTER_ARTIFACT: Final = "segmenter"
+#: Name of the logged model's configuration artifact (input kinds, provenance, as-of).
+CONFIG_ARTIFACT: Final = "config"
+#: Local file of that artifact (inside the output folder; not uploaded on its own).
+LOCAL_MODEL_CONFIG_PATH: Final = "model/pyfunc_config.json"
+#: Run tag prefix of the features a base segment was clustered on.
+TAG_SEGMENT_FEATURES: Final = "metaseg.features."  # + safe segment name
 
 _UNSAFE = re.compile(r"[^\w.\- ]")
 
