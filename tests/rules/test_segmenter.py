@@ -98,7 +98,13 @@ def test_learned_cut_points_are_reused_on_new_customers():
     seg = RuleSegmenter(rules=RF_RULES).fit(month1)
     # recency in month 1 spans 0..398 days; quintile cut points near 79, 159, 239, 319.
     np.testing.assert_allclose(seg.cut_points_["R"], [78.0, 158.0, 238.0, 318.0])
-    month2 = pd.DataFrame({"recency_days": [1.0, 2.0, 3.0, 500.0], "frequency": [1, 1, 1, 1]})
+    month2 = pd.DataFrame(
+        {
+            "customer_id": ["n1", "n2", "n3", "n4"],
+            "recency_days": [1.0, 2.0, 3.0, 500.0],
+            "frequency": [1, 1, 1, 1],
+        }
+    )
     scores = seg.transform(month2)["R"].tolist()
     # Scored against month 1: the three recent customers all get R=5 and the old one R=1,
     # where re-ranking month 2 on its own would have spread them over 1..5.
