@@ -138,9 +138,9 @@ class RuleSegmenter(BaseEstimator):
             if score.method == "fixed":
                 cut_points[name] = np.asarray(score.cuts, dtype="float64")
             else:
+                keys = _tie_keys(facts, name, score, values) if score.ties == "first" else None
                 try:
-                    if score.ties == "first":
-                        keys = _tie_keys(facts, name, score, values)
+                    if keys is not None:
                         cut_points[name], cut_keys[name] = learn_cut_pairs(
                             values, keys, bins=score.n_bins
                         )
