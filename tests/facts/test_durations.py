@@ -135,3 +135,15 @@ def test_durations_in_the_facts_section_of_a_config():
     assert load_config({}).facts.durations == "fractional"
     with pytest.raises(ConfigError, match="facts.durations.*recency.*not a duration fact"):
         load_config("facts:\n  durations: {recency: whole_days}\n")
+
+
+def test_a_job_computes_the_facts_with_the_configured_durations():
+    from metaseg.jobs import Inputs, build_facts
+
+    events = random_events(4)
+    config = load_config("facts:\n  windows: [30]\n  durations: {recency_days: whole_days}\n")
+    facts = build_facts(Inputs(events, None), config, as_of=AS_OF)
+    assert facts.attrs["durations"]["recency_days"] == "whole_days"
+    expected = compute_facts(events, as_of=AS_OF, windows=(30,), durations="whole_days")
+    np.testing.assert_array_equal(facts["recency_days"], expected["recency_days"])
+    assert (facts["tenure_days"] % 1 != 0).any()  # the others stay fractional
