@@ -687,20 +687,26 @@ class MetaSegmenter(BaseEstimator):
 
         check_is_fitted(self, "segments_")
         base, (sid,) = self._parse_codes([segment], "split", at_least=1)
-        seg = self.segments_[base]
-        if sid == schema.NOISE or seg.featurizer is None:
-            why = "is noise" if sid == schema.NOISE else f"has no feature matrix ({seg.reason})"
+        if sid == schema.NOISE:
             raise ConfigError(
-                f"split: {segment!r} {why}; only sub-segments of base segments that were "
-                "featurized can be split."
+                f"split: {segment!r} is noise, not a sub-segment; move noise customers with "
+                "reassign_noise(facts, strategy=...) first."
             )
         if k is not None:
             k = check_int("split", "k", k, minimum=2, hint="Use k=2 or more, or None (automatic).")
-        default = seg.algorithm if seg.algorithm in ("gmm", "kmeans") else "kmeans"
+        algorithm_now = self.segments_[base].algorithm
+        default = algorithm_now if algorithm_now in ("gmm", "kmeans") else "kmeans"
         algorithm = check_choice("split", "algorithm", algorithm or default, ("gmm", "kmeans"))
         seed = self.spec_.random_state if random_state is None else random_state
         fit_facts = self._training_facts(facts, "split")
         rows = np.flatnonzero(self.labels_[schema.BASE_SEGMENT].astype(str).to_numpy() == base)
+        model = self._copy()
+        seg = model.segments_[base]
+        if seg.featurizer is None:  # left whole before featurizing: featurize it now
+            seg.featurizer = _segment_featurizer(self.spec_, base, fit_facts.iloc[rows])
+            seg.features = list(seg.featurizer.input_features_)
+        if not seg.split:
+            seg.algorithm = algorithm
         X = seg.matrix(fit_facts.iloc[rows])
         members = X[self.labels_[schema.SUB_SEGMENT].to_numpy()[rows] == sid]
         if len(members) > self.spec_.max_fit_rows:
@@ -729,8 +735,7 @@ class MetaSegmenter(BaseEstimator):
         order = _size_order(raw, clusterer.n_clusters_)
         start = self._next_id(base)
         relabel = {c: sid if rank == 0 else start + rank - 1 for c, rank in order.items()}
-        model = self._copy()
-        model.segments_[base].steps.append(Split(sid, clusterer, relabel))
+        seg.steps.append(Split(sid, clusterer, relabel))
         model._refresh(base, fit_facts)
         pieces = sorted(set(relabel.values()))
         model.edits_.append(
@@ -925,7 +930,6 @@ class MetaSegmenter(BaseEstimator):
         self, base: str, facts: pd.DataFrame, new_names: dict[str, str | None] | None = None
     ) -> None:
         """Recompute base segment ``base``'s labels, centres, profile, names and metrics."""
-        from metaseg.cluster import cluster_metrics
 
         seg = self.segments_[base]
         in_base = self.labels_[schema.BASE_SEGMENT].astype(str).to_numpy() == base
@@ -970,6 +974,9 @@ class MetaSegmenter(BaseEstimator):
         ):
             self.metrics_.loc[base, column] = row[column]
         self.metrics_.loc[base, "split"] = seg.split
+        self.metrics_.loc[base, "algorithm"] = seg.algorithm if seg.split else "none"
+        self.feature_columns_ = _feature_columns(self.rules_, self.segments_)
+        self.n_features_in_ = len(self.feature_columns_)
         self.metrics_.loc[base, "stability"] = np.nan
         self.stability_ = self.metrics_["stability"].rename("stability")
         self.overall_metrics_ = _overall_metrics(self.metrics_, all_sub, len(labels), self.rules_)
@@ -1350,6 +1357,18 @@ def _fit_segment(
         return seg, X
     seg.clusterer = clusterer
     return seg, X
+
+
+def _segment_featurizer(spec: SegmentationSpec, name: str, part: pd.DataFrame) -> Any:
+    """A featurizer fitted on one base segment's customers, with its configured features."""
+    from metaseg.features import SegmentFeaturizer
+
+    featurizer = SegmentFeaturizer(spec=spec.for_segment(name).features, segment=name)
+    try:
+        featurizer.fit(part)
+    except NoUsableFeaturesError as exc:
+        raise DataError(f"split: base segment {name!r} has no usable feature: {exc}") from exc
+    return featurizer
 
 
 def _size_order(raw: np.ndarray, n_clusters: int) -> dict[int, int]:

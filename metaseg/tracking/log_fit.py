@@ -280,6 +280,9 @@ def _log(
             params=[Param(k, v) for k, v in fit_params(model).items()],
         )
         mlflow.log_input(dataset, context="training")
+        edits = list(getattr(model, "edits_", []))
+        if edits:
+            mlflow.log_dict(edits, names.EDITS_PATH)
         segmenter_path = save_model(folder, model)
         info = mlflow.pyfunc.log_model(
             name=names.MODEL_NAME,
@@ -362,6 +365,7 @@ def _provenance_tags(
     if events_digest is not None:
         tags[names.TAG_EVENTS_DIGEST] = str(events_digest)
     tags.update(fit_tags(model))
+    tags[names.TAG_N_EDITS] = str(len(getattr(model, "edits_", [])))
     return tags
 
 
