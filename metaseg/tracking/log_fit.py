@@ -293,6 +293,9 @@ def _log(
             params=[Param(k, v) for k, v in fit_params(model).items()],
         )
         mlflow.log_input(dataset, context="training")
+        edits = list(getattr(model, "edits_", []))
+        if edits:
+            mlflow.log_dict(edits, names.EDITS_PATH)
         segmenter_path = save_model(folder, model)
         # the config travels as an artifact: a model_config would be copied into the params
         config_path = write_model_config(
@@ -382,6 +385,7 @@ def _provenance_tags(
     if events_digest is not None:
         tags[names.TAG_EVENTS_DIGEST] = str(events_digest)
     tags.update(fit_tags(model))
+    tags[names.TAG_N_EDITS] = str(len(getattr(model, "edits_", [])))
     return tags
 
 
