@@ -12,7 +12,7 @@ from .conftest import client_for
 
 
 def test_edits_are_logged_and_the_registered_model_honours_them(
-    tmp_path, shop_facts, model_a
+    tmp_path, shop_facts, model_a, monkeypatch
 ) -> None:
     import mlflow
 
@@ -35,11 +35,9 @@ def test_edits_are_logged_and_the_registered_model_honours_them(
     assert (
         scored.loc[scored[schema.SEGMENT] == codes.iloc[0], schema.SEGMENT_NAME] == "Joined"
     ).all()
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(uri)
-    try:
-        pyfunc = mlflow.pyfunc.load_model(f"models:/edited/{run.registered_version}")
-        served = pyfunc.predict(shop_facts[list(edited.feature_columns_)])
-    finally:
-        mlflow.set_tracking_uri(previous)
+    # the environment, not mlflow.set_tracking_uri: a process-wide URI would leak into
+    # the tests that follow
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    pyfunc = mlflow.pyfunc.load_model(f"models:/edited/{run.registered_version}")
+    served = pyfunc.predict(shop_facts[list(edited.feature_columns_)])
     assert served[schema.SEGMENT].tolist() == edited.labels_[schema.SEGMENT].tolist()
