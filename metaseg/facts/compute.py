@@ -12,6 +12,8 @@ import pandas as pd
 from metaseg import schema
 from metaseg.data.report import DataReport
 from metaseg.exceptions import ConfigError, DataError, DataQualityWarning
+from metaseg.facts.custom import CustomFacts, parse_custom_facts, resolve_custom_facts, typed_custom
+from metaseg.facts.custom_sql import registry_kinds
 from metaseg.facts.far_dates import far_date_findings, far_date_stats
 from metaseg.facts.params import check_threads, check_windows, parse_as_of, to_epoch_us
 from metaseg.facts.registry import DEFAULT_WINDOWS, FACTS, fact_columns
@@ -22,8 +24,9 @@ from metaseg.facts.sources import (
     check_customers,
     customers_after_as_of,
     event_stats,
+    value_kinds,
 )
-from metaseg.facts.sql import AS_OF_PARAMETER, facts_sql
+from metaseg.facts.sql import facts_parameters, facts_sql
 
 _STEP = "compute_facts"
 
@@ -36,6 +39,7 @@ def compute_facts(
     windows: Iterable[int] = DEFAULT_WINDOWS,
     threads: int | None = None,
     report: DataReport | None = None,
+    custom: CustomFacts | dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Compute one row of facts per customer as of a point in time.
 
@@ -62,6 +66,10 @@ def compute_facts(
         ``as_of``, far-off dates (see Warns); and a ``dropped`` entry counting customers (``unit="customers"``)
         whose every event is after ``as_of`` and who are not in ``customers``: they get
         no row.
+    custom : CustomFacts or mapping, optional
+        Custom facts (:mod:`metaseg.facts.custom`), as parsed by
+        :func:`~metaseg.facts.custom.parse_custom_facts` or written in YAML; they come
+        after the registry's facts, and ``attrs["fact_kinds"]`` maps each to its kind.
 
     Returns
     -------
@@ -72,6 +80,7 @@ def compute_facts(
         ``attrs["events_after_as_of"]`` how many events were left out and
         ``attrs["customers_after_as_of"]`` how many customers got no row because every
         event of theirs is after ``as_of`` (and no ``customers`` table lists them).
+        Custom facts follow the registry's, before the customer attributes.
 
     Warns
     -----
@@ -87,7 +96,8 @@ def compute_facts(
         A required column is missing or has the wrong type, ids or timestamps are null,
         customers are duplicated or cannot be matched with events.
     ConfigError
-        ``as_of``, ``windows`` or ``threads`` is invalid.
+        ``as_of``, ``windows`` or ``threads`` is invalid, or a custom fact names a
+        column the events lack or compares a column with a value of another type.
 
     Examples
     --------
@@ -108,7 +118,8 @@ def compute_facts(
     windows = check_windows(windows)
     threads = check_threads(threads)
     as_of_stamp = None if as_of is None else parse_as_of(as_of)
-    names = fact_columns(windows)
+    custom = parse_custom_facts(custom)
+    names = fact_columns(windows) + custom.names()
     if customers is not None:
         customers = check_customers(customers, names)
 
@@ -117,7 +128,8 @@ def compute_facts(
         config["threads"] = threads
     con = duckdb.connect(config=config)
     try:
-        event_types = attach_events(con, events)
+        event_types = attach_events(con, events, custom.event_columns())
+        resolved = resolve_custom_facts(custom, value_kinds(event_types), registry_kinds(windows))
         has_signup = False
         if customers is not None:
             customer_types = attach_customers(con, customers, event_types)
@@ -141,9 +153,10 @@ def compute_facts(
             has_customers=customers is not None,
             has_signup_at=has_signup,
             order_by_customer=False,
+            custom=resolved,
         )
         try:
-            raw = con.execute(sql, {AS_OF_PARAMETER: to_epoch_us(as_of_stamp)}).df()
+            raw = con.execute(sql, facts_parameters(to_epoch_us(as_of_stamp), resolved)).df()
         except duckdb.Error as err:
             raise DataError(
                 f"DuckDB could not compute the facts from these events: {err}. Check that "
@@ -154,6 +167,8 @@ def compute_facts(
 
     raw = raw.sort_values(schema.CUSTOMER_ID, kind="stable", ignore_index=True)
     facts = _typed(raw, windows)
+    if resolved:
+        facts = pd.concat([facts, pd.DataFrame(typed_custom(raw, resolved))], axis=1)
     facts[schema.CUSTOMER_ID] = _restore_ids(facts[schema.CUSTOMER_ID], events, customers)
     if customers is not None:
         facts = _join_attributes(facts, customers)
@@ -175,6 +190,7 @@ def compute_facts(
     facts.attrs["windows"] = windows
     facts.attrs["events_after_as_of"] = after
     facts.attrs["customers_after_as_of"] = lost[0]
+    facts.attrs["fact_kinds"] = {fact.name: fact.kind for fact in resolved}
     return facts
 
 

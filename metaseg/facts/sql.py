@@ -9,12 +9,13 @@ microseconds. ``as_of`` is a bound parameter; windows are validated integers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 from metaseg import schema
 from metaseg.exceptions import ConfigError
+from metaseg.facts.custom_sql import compile_custom, wrap_registry_query
 from metaseg.facts.params import check_windows
 from metaseg.facts.registry import (
     AGGREGATES,
@@ -28,6 +29,9 @@ from metaseg.facts.registry import (
     Fact,
     sql_literal,
 )
+
+if TYPE_CHECKING:
+    from metaseg.facts.custom import ResolvedFact
 
 #: Name of the bound parameter holding ``as_of`` in epoch microseconds (a BIGINT).
 AS_OF_PARAMETER: Final = "as_of_us"
@@ -136,6 +140,7 @@ def facts_sql(
     customers_relation: str = "customers",
     dialect: str = "duckdb",
     order_by_customer: bool = True,
+    custom: Sequence[ResolvedFact] = (),
 ) -> str:
     """Return the SQL computing one row of facts per customer.
 
@@ -161,6 +166,10 @@ def facts_sql(
     order_by_customer : bool
         End with ``ORDER BY customer_id``; :func:`compute_facts` sorts in pandas instead,
         which is faster than sorting the wide rows in SQL.
+    custom : sequence of ResolvedFact
+        Custom facts checked by :func:`metaseg.facts.custom.resolve_custom_facts`,
+        computed after the registry's; their values are bound parameters too, listed
+        by :func:`metaseg.facts.custom_sql.compile_custom` (``custom_0``, ...).
 
     Returns
     -------
@@ -228,6 +237,10 @@ def facts_sql(
             expression = _render(fact.expression, as_of, window)
             selects.append(_fact_select(fact, expression, d.identifier(name)))
     order = "\nORDER BY 1" if order_by_customer else ""
+    if custom:
+        compiled = compile_custom(custom, d, as_of=as_of, events_relation=events_relation)
+        customer_id = d.identifier(schema.CUSTOMER_ID)
+        return wrap_registry_query(ctes, selects, compiled, customer_id) + order
     return (
         "WITH "
         + ",\n".join(ctes)
@@ -236,6 +249,21 @@ def facts_sql(
         + "\nFROM joined"
         + order
     )
+
+
+def facts_parameters(as_of_us: int, custom: Sequence[ResolvedFact] = ()) -> dict[str, Any]:
+    """The bound parameters of :func:`facts_sql`: ``as_of_us`` and the custom facts' values.
+
+    Examples
+    --------
+    >>> facts_parameters(0)
+    {'as_of_us': 0}
+    """
+    values: dict[str, Any] = {AS_OF_PARAMETER: as_of_us}
+    if custom:
+        compiled = compile_custom(custom, DIALECTS["duckdb"], as_of="", events_relation="events")
+        values.update(compiled.parameters)
+    return values
 
 
 def _projected_events(
