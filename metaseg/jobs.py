@@ -116,6 +116,7 @@ def build_facts(inputs: Inputs, config: MetasegConfig, *, as_of: Any = None) -> 
         as_of=as_of,
         windows=config.facts.windows,
         report=inputs.report,
+        custom=config.facts.custom,
     )
 
 

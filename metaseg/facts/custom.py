@@ -137,6 +137,8 @@ def check_custom_name(name: Any) -> str:
 
 
 def _check_window(value: Any) -> Any:
+    if value is None:
+        return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"window_days must be a whole number of days such as 30, got {value!r}")
     if not 0 < value <= MAX_WINDOW_DAYS:

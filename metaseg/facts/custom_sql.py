@@ -86,8 +86,7 @@ def compile_custom(
         for f in aggregates
         if f.definition.where is not None
         for leaf in event_filters.leaves(f.definition.where)
-        if leaf.op in event_filters.TEXT_OPS
-        or any(isinstance(v, str) for v in _values(leaf))
+        if leaf.op in event_filters.TEXT_OPS or any(isinstance(v, str) for v in _values(leaf))
     }
 
     def column(name: str) -> str:

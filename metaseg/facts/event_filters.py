@@ -120,7 +120,9 @@ Value = Annotated[Any, AfterValidator(check_value)]
 
 
 class _Node(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True
+    )
 
 
 class AllOf(_Node):

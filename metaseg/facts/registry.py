@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import pandas as pd
 
@@ -339,13 +339,16 @@ def fact_columns(windows: Iterable[int] = DEFAULT_WINDOWS) -> list[str]:
     return [name for fact in FACTS for name, _ in fact.expand(windows)]
 
 
-def describe_facts(windows: Iterable[int] = DEFAULT_WINDOWS) -> pd.DataFrame:
+def describe_facts(windows: Iterable[int] = DEFAULT_WINDOWS, custom: Any = None) -> pd.DataFrame:
     """Return one row per fact column: ``name``, ``kind`` and ``description``.
 
     Parameters
     ----------
     windows : iterable of int
         Window lengths in days; windowed facts get one row per window.
+    custom : CustomFacts or mapping, optional
+        Custom facts (:mod:`metaseg.facts.custom`), listed after the registry's with
+        their definition in the description.
 
     Examples
     --------
@@ -359,4 +362,8 @@ def describe_facts(windows: Iterable[int] = DEFAULT_WINDOWS) -> pd.DataFrame:
         for fact in FACTS
         for name, w in fact.expand(windows)
     ]
+    if custom is not None:
+        from metaseg.facts.custom import describe_custom, parse_custom_facts
+
+        rows += describe_custom(parse_custom_facts(custom))
     return pd.DataFrame(rows, columns=["name", "kind", "description"])
