@@ -124,7 +124,7 @@ def check_custom_name(name: Any) -> str:
     ...
     ValueError: 'recency_days' is the name of a built-in fact; choose another name, e.g. 'my_recency_days'
     """
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ValueError(
             f"a custom fact name starts with a letter and holds only letters, digits and "
             f"'_' (at most 64 characters), got {preview([name], 1)}"
