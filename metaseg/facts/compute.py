@@ -12,7 +12,8 @@ import pandas as pd
 from metaseg import schema
 from metaseg.data.report import DataReport
 from metaseg.exceptions import ConfigError, DataError, DataQualityWarning
-from metaseg.facts.custom import CustomFacts, parse_custom_facts, resolve_custom_facts, typed_custom
+from metaseg.facts.custom import CustomFacts, parse_custom_facts
+from metaseg.facts.custom_check import resolve_custom_facts, typed_custom
 from metaseg.facts.custom_sql import registry_kinds
 from metaseg.facts.far_dates import far_date_findings, far_date_stats
 from metaseg.facts.params import check_threads, check_windows, parse_as_of, to_epoch_us

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, Final
 from metaseg import schema
 from metaseg.exceptions import ConfigError
 from metaseg.facts import event_filters
-from metaseg.facts.custom import AggregateFact, DifferenceFact, RatioFact, ResolvedFact
+from metaseg.facts.custom import AggregateFact, DifferenceFact, RatioFact
+from metaseg.facts.custom_check import ResolvedFact
 from metaseg.facts.registry import FACTS, US_PER_DAY
 
 if TYPE_CHECKING:

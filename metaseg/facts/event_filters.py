@@ -18,7 +18,7 @@ A missing value never satisfies a comparison, ``between``, ``in``, ``not_in`` or
 test, so ``{not: {column: channel, op: "==", value: web}}`` holds for an event without
 a channel, as in the rules. Values are data: every value becomes a bound SQL
 parameter, never SQL text, and a column name is checked against the events' columns
-before it is quoted (:func:`metaseg.facts.custom.check_custom_facts`).
+before it is quoted (:func:`metaseg.facts.custom_check.resolve_custom_facts`).
 """
 
 from __future__ import annotations

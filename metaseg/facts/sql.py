@@ -31,7 +31,7 @@ from metaseg.facts.registry import (
 )
 
 if TYPE_CHECKING:
-    from metaseg.facts.custom import ResolvedFact
+    from metaseg.facts.custom_check import ResolvedFact
 
 #: Name of the bound parameter holding ``as_of`` in epoch microseconds (a BIGINT).
 AS_OF_PARAMETER: Final = "as_of_us"
@@ -167,7 +167,7 @@ def facts_sql(
         End with ``ORDER BY customer_id``; :func:`compute_facts` sorts in pandas instead,
         which is faster than sorting the wide rows in SQL.
     custom : sequence of ResolvedFact
-        Custom facts checked by :func:`metaseg.facts.custom.resolve_custom_facts`,
+        Custom facts checked by :func:`metaseg.facts.custom_check.resolve_custom_facts`,
         computed after the registry's; their values are bound parameters too, listed
         by :func:`metaseg.facts.custom_sql.compile_custom` (``custom_0``, ...).
 

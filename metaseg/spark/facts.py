@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from metaseg import schema
 from metaseg._messages import available, did_you_mean, preview
 from metaseg.exceptions import ConfigError, DataError
-from metaseg.facts.custom import CustomFacts, parse_custom_facts, resolve_custom_facts
+from metaseg.facts.custom import CustomFacts, parse_custom_facts
+from metaseg.facts.custom_check import resolve_custom_facts
 from metaseg.facts.custom_sql import registry_kinds
 from metaseg.facts.params import check_windows, parse_as_of, to_epoch_us
 from metaseg.facts.registry import DEFAULT_WINDOWS, FACTS, fact_columns

@@ -8,7 +8,8 @@ import pytest
 
 from metaseg.exceptions import ConfigError
 from metaseg.facts import compute_facts, describe_facts
-from metaseg.facts.custom import parse_custom_facts, resolve_custom_facts
+from metaseg.facts.custom import parse_custom_facts
+from metaseg.facts.custom_check import resolve_custom_facts
 from metaseg.facts.custom_sql import registry_kinds
 from metaseg.facts.sql import facts_parameters, facts_sql
 
