@@ -13,7 +13,7 @@ from metaseg import schema
 from metaseg.data.report import DataReport
 from metaseg.exceptions import ConfigError, DataError, DataQualityWarning
 from metaseg.facts.custom import CustomFacts, parse_custom_facts
-from metaseg.facts.custom_check import resolve_custom_facts, typed_custom
+from metaseg.facts.custom_check import absent_event_types, resolve_custom_facts, typed_custom
 from metaseg.facts.custom_sql import registry_kinds
 from metaseg.facts.far_dates import far_date_findings, far_date_stats
 from metaseg.facts.params import check_threads, check_windows, parse_as_of, to_epoch_us
@@ -27,7 +27,7 @@ from metaseg.facts.sources import (
     event_stats,
     value_kinds,
 )
-from metaseg.facts.sql import facts_parameters, facts_sql
+from metaseg.facts.sql import facts_parameters, facts_sql, quote_identifier
 
 _STEP = "compute_facts"
 
@@ -89,7 +89,8 @@ def compute_facts(
         With the figures, when ``as_of`` is more than ten years after the last event, or
         event timestamps or ``signup_at`` values fall before 1970-01-01 (see
         :mod:`metaseg.facts.far_dates`); the rows are kept, and ``report`` receives an
-        ``info`` entry for each.
+        ``info`` entry for each. Also when a custom fact counts an event type that no
+        event has (a likely typo), naming the fact, the type and the types present.
 
     Raises
     ------
@@ -131,6 +132,8 @@ def compute_facts(
     try:
         event_types = attach_events(con, events, custom.event_columns())
         resolved = resolve_custom_facts(custom, value_kinds(event_types), registry_kinds(windows))
+        typed = any(getattr(d, "event_types", ()) for d in custom.root.values())
+        absent = _absent_event_types(con, custom) if typed else []
         has_signup = False
         if customers is not None:
             customer_types = attach_customers(con, customers, event_types)
@@ -175,6 +178,8 @@ def compute_facts(
         facts = _join_attributes(facts, customers)
     if report is not None:
         _report(report, facts, n_events, after, customers, has_signup, as_of_stamp, lost)
+    for message in absent:
+        warnings.warn(message, DataQualityWarning, stacklevel=2)
     for finding in far_date_findings(far, as_of_stamp):
         warnings.warn(finding.message, DataQualityWarning, stacklevel=2)
         if report is not None:
@@ -193,6 +198,13 @@ def compute_facts(
     facts.attrs["customers_after_as_of"] = lost[0]
     facts.attrs["fact_kinds"] = {fact.name: fact.kind for fact in resolved}
     return facts
+
+
+def _absent_event_types(con: Any, custom: Any) -> list[str]:
+    """Warnings for event types that custom facts count but no event has."""
+    kind = quote_identifier(schema.EVENT_TYPE)
+    rows = con.execute(f"SELECT DISTINCT CAST({kind} AS VARCHAR) FROM events").fetchall()
+    return absent_event_types(custom, {str(row[0]) for row in rows if row[0] is not None})
 
 
 def _typed(raw: pd.DataFrame, windows: tuple[int, ...]) -> pd.DataFrame:

@@ -220,3 +220,28 @@ def typed_custom(raw: Any, facts: list[ResolvedFact]) -> dict[str, Any]:
         else:
             out[fact.name] = values.astype("float64")
     return out
+
+
+def absent_event_types(custom: CustomFacts, present: set[str]) -> list[str]:
+    """Messages for event types custom facts count but no event has (likely typos).
+
+    Examples
+    --------
+    >>> from metaseg.facts.custom import parse_custom_facts
+    >>> custom = parse_custom_facts({"f": {"aggregate": "count", "event_type": "purchse"}})
+    >>> absent_event_types(custom, {"purchase", "view"})
+    ["custom fact 'f' counts events of type 'purchse', which no event has: its value is 0 or missing for every customer. Did you mean 'purchase'? Event types: ['purchase', 'view']."]
+    """
+    messages = []
+    for name, definition in custom.root.items():
+        if not isinstance(definition, AggregateFact):
+            continue
+        for event_type in definition.event_types:
+            if event_type not in present:
+                messages.append(
+                    f"custom fact {name!r} counts events of type {event_type!r}, which no "
+                    "event has: its value is 0 or missing for every customer."
+                    f"{did_you_mean(event_type, present)} Event types: "
+                    f"{available(sorted(present))}."
+                )
+    return messages

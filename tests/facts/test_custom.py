@@ -394,3 +394,16 @@ def test_config_carries_custom_facts_and_reports_their_yaml_path():
                 }
             }
         )
+
+
+def test_an_event_type_no_event_has_is_warned_about():
+    from metaseg.exceptions import DataQualityWarning
+
+    custom = {"f": {"aggregate": "count", "event_type": ["purchase", "purchse"]}}
+    with pytest.warns(
+        DataQualityWarning,
+        match=r"'f' counts events of type 'purchse'.*Did you "
+        r"mean 'purchase'\?",
+    ):
+        facts = compute_facts(_shop_events(), as_of=AS_OF, custom=custom)
+    assert facts["f"].tolist() == [3, 2, 1, 1]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from metaseg.exceptions import ConfigError
+from metaseg.exceptions import ConfigError, DataQualityWarning
 from metaseg.facts import compute_facts
 
 from .conftest import AS_OF
@@ -176,7 +176,9 @@ def test_payloads_as_text_values_are_inert_data(sentinel):
                 "where": {"column": "category", "op": "starts_with", "value": payload},
             },
         }
-        facts = compute_facts(events, as_of=AS_OF, windows=(30,), custom=custom)
+        # an event type no event has is warned about, as a likely typo
+        with pytest.warns(DataQualityWarning, match="which no event has"):
+            facts = compute_facts(events, as_of=AS_OF, windows=(30,), custom=custom)
         assert facts["eq"].tolist() == [0, 0], payload
         assert facts["other"].tolist() == [2, 1], payload
         assert facts["typed"].tolist() == [0, 0] and facts["prefix"].tolist() == [0, 0]
