@@ -214,19 +214,20 @@ def run_fit(
         model = fit_model(config, facts, progress=advance)
     if champion is not None:
         model = keep_identities(model, champion, facts, names, hooks)
-    run = log_fit(
-        model,
-        facts,
-        experiment=experiment or tracking.experiment,
-        run_name=config.name,
-        register=register,
-        tracking_uri=uri,
-        config=config.model_dump(mode="json"),
-        data_report=inputs.report,
-        timeout=tracking.timeout,
-        max_retries=tracking.max_retries,
-        plots=save_all,
-    )
+    with hooks.stage("logging to MLflow"):
+        run = log_fit(
+            model,
+            facts,
+            experiment=experiment or tracking.experiment,
+            run_name=config.name,
+            register=register,
+            tracking_uri=uri,
+            config=config.model_dump(mode="json"),
+            data_report=inputs.report,
+            timeout=tracking.timeout,
+            max_retries=tracking.max_retries,
+            plots=save_all,
+        )
     return FitOutcome(inputs, facts, model, run)
 
 
@@ -350,7 +351,8 @@ def run_score(
     from metaseg.export import export_labels
 
     hooks = hooks or JobHooks()
-    loaded = _load_promoted(model, tracking_uri, hooks)
+    with hooks.stage("loading the model"):
+        loaded = _load_promoted(model, tracking_uri, hooks)
     inputs, facts = _read_and_compute(config, events, customers, as_of, hooks)
     with hooks.stage("scoring"):
         labels = loaded.predict(facts)
@@ -359,8 +361,9 @@ def run_score(
     targets += [
         (t.to, {"batch_size": t.batch_size, "secret_env": t.secret_env}) for t in config.export
     ]
-    for target, options in targets:
-        outcome.exports.append(export_labels(labels, target, **options))
+    with hooks.stage("exporting labels"):
+        for target, options in targets:
+            outcome.exports.append(export_labels(labels, target, **options))
     for result in outcome.exports:
         result.raise_for_failures()
     return outcome
