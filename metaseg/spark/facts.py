@@ -11,7 +11,7 @@ until an action).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from metaseg import schema
@@ -21,7 +21,7 @@ from metaseg.facts.custom import CustomFacts, parse_custom_facts
 from metaseg.facts.custom_check import resolve_custom_facts
 from metaseg.facts.custom_sql import registry_kinds
 from metaseg.facts.params import check_windows, parse_as_of, to_epoch_us
-from metaseg.facts.registry import DEFAULT_WINDOWS, FACTS, fact_columns
+from metaseg.facts.registry import DEFAULT_WINDOWS, FACTS, duration_units, fact_columns
 from metaseg.facts.sql import facts_parameters, facts_sql
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ def compute_facts_spark(
     *,
     as_of: Any,
     windows: Iterable[int] = DEFAULT_WINDOWS,
+    durations: str | Mapping[str, str] | None = None,
     custom: CustomFacts | dict[str, Any] | None = None,
 ) -> DataFrame:
     """Compute one row of facts per customer on Spark.
@@ -68,6 +69,9 @@ def compute_facts_spark(
         default: finding the latest event would scan the events once more.
     windows : iterable of int
         Window lengths in days of the ``*_{w}d`` facts.
+    durations : str or mapping, optional
+        How duration facts count days, ``fractional`` (default) or ``whole_days``, as
+        in :func:`~metaseg.facts.compute_facts`.
     custom : CustomFacts or mapping, optional
         Custom facts (:mod:`metaseg.facts.custom`), computed by the same SQL as on
         DuckDB, after the registry's facts.
@@ -102,6 +106,7 @@ def compute_facts_spark(
             f"{type(events).__name__}; for pandas DataFrames use metaseg.facts.compute_facts."
         )
     windows = check_windows(windows)
+    units = duration_units(durations)
     if as_of is None:
         raise ConfigError("as_of is required on Spark; pass as_of='YYYY-MM-DD'.")
     as_of_us = to_epoch_us(parse_as_of(as_of))
@@ -131,6 +136,7 @@ def compute_facts_spark(
         customers_relation=customers_view,
         dialect="spark",
         order_by_customer=False,
+        durations=units,
         custom=resolved,
     )
     events.createOrReplaceTempView(events_view)

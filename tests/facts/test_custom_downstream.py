@@ -1,4 +1,4 @@
-"""Custom facts downstream: rules, feature kinds, a MetaSegmenter fit, drift and run_fit."""
+"""Custom facts downstream: rules, feature kinds, a fit, profiles, drift, report, run_fit."""
 
 from __future__ import annotations
 
@@ -99,6 +99,11 @@ def test_metasegmenter_fits_profiles_and_drifts_on_custom_facts(facts):
         warnings.simplefilter("ignore")
         report = drift_report(model, facts, reference_facts=facts, warn=False)
     assert "app_share" in set(report.psi["fact"])
+    # the segment report shows the custom facts among a segment's profile
+    from metaseg.report.render import render_report
+
+    html = render_report(model)
+    assert "app_spend_365d" in html and "fashion_fans" in html
 
 
 def test_run_fit_with_custom_facts_in_the_config(tmp_path):
