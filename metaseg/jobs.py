@@ -117,6 +117,7 @@ def build_facts(inputs: Inputs, config: MetasegConfig, *, as_of: Any = None) -> 
         windows=config.facts.windows,
         report=inputs.report,
         durations=config.facts.durations,
+        custom=config.facts.custom,
     )
 
 

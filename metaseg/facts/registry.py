@@ -396,7 +396,9 @@ def fact_columns(windows: Iterable[int] = DEFAULT_WINDOWS) -> list[str]:
     return [name for fact in FACTS for name, _ in fact.expand(windows)]
 
 
-def describe_facts(windows: Iterable[int] = DEFAULT_WINDOWS, durations: Any = None) -> pd.DataFrame:
+def describe_facts(
+    windows: Iterable[int] = DEFAULT_WINDOWS, durations: Any = None, custom: Any = None
+) -> pd.DataFrame:
     """Return one row per fact column: ``name``, ``kind`` and ``description``.
 
     Parameters
@@ -406,6 +408,9 @@ def describe_facts(windows: Iterable[int] = DEFAULT_WINDOWS, durations: Any = No
     durations : str or mapping, optional
         How duration facts count days (``fractional``, the default, or ``whole_days``;
         see :mod:`metaseg.facts.durations`); their descriptions end with it.
+    custom : CustomFacts or mapping, optional
+        Custom facts (:mod:`metaseg.facts.custom`), listed after the registry's with
+        their definition in the description.
 
     Examples
     --------
@@ -425,4 +430,8 @@ def describe_facts(windows: Iterable[int] = DEFAULT_WINDOWS, durations: Any = No
             if fact.name in units:
                 description += " " + UNIT_DESCRIPTIONS[units[fact.name]]
             rows.append((name, fact.kind, description))
+    if custom is not None:
+        from metaseg.facts.custom import describe_custom, parse_custom_facts
+
+        rows += describe_custom(parse_custom_facts(custom))
     return pd.DataFrame(rows, columns=["name", "kind", "description"])
