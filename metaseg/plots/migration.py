@@ -238,8 +238,7 @@ def _title(
     if by != schema.BASE_SEGMENT:
         lines.append("(sub-segments paired by shared customers, framed in red)")
     lines.append(
-        f"({aligned.n_only_first:,} only before, {aligned.n_only_second:,} only after, "
-        "not counted)"
+        f"({aligned.n_only_first:,} only before, {aligned.n_only_second:,} only after, not counted)"
     )
     return "\n".join(lines)
 

@@ -30,7 +30,9 @@ def before_after(model):
 
 def _cells(ax) -> dict[tuple[int, int], str]:
     """Cell texts by (row, column)."""
-    return {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text() for t in ax.texts}
+    return {
+        (round(t.get_position()[1]), round(t.get_position()[0])): t.get_text() for t in ax.texts
+    }
 
 
 def test_cells_write_counts_and_colour_is_the_row_share(before_after, assert_rendered):
@@ -105,9 +107,7 @@ def test_kept_pairs_sub_segments_by_customers_not_by_number(model):
     assert len(framed) == len(model.summary_)
     rows = [t.get_text() for t in ax.get_yticklabels()]
     cols = [t.get_text() for t in ax.get_xticklabels()]
-    pairs = {
-        (rows[round(p.get_y() + 0.5)], cols[round(p.get_x() + 0.5)]) for p in framed
-    }
+    pairs = {(rows[round(p.get_y() + 0.5)], cols[round(p.get_x() + 0.5)]) for p in framed}
     moved = before.merge(after, on=schema.CUSTOMER_ID, suffixes=("_b", "_a"))
     assert pairs == set(zip(moved["segment_b"], moved["segment_a"], strict=True))
 
