@@ -186,3 +186,13 @@ def _fit_ticks(axis: Any, spacing: float) -> None:
     for position, label in enumerate(axis.get_ticklabels()):
         label.set_fontsize(size)
         label.set_visible(position % step == 0)
+
+
+def fit_row_labels(fig: Figure, ax: Axes, n_rows: int, texts: Sequence[Any] = ()) -> None:
+    """Size the y tick labels of ``ax`` (and ``texts`` written on its rows) to one row each."""
+    fig.draw_without_rendering()
+    _, row = cell_points(ax, n_rows, 1)
+    _fit_ticks(ax.yaxis, row)
+    size = ax.get_yticklabels()[0].get_fontsize() if n_rows else TICK_FONT[0]
+    for text in texts:
+        text.set_fontsize(min(size, TICK_FONT[0] - 0.5))

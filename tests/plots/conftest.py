@@ -124,9 +124,15 @@ def assert_sane_size(fig, minimum=(400, 300)) -> None:
     assert minimum[1] <= height <= MAX_PIXELS[1], f"figure is {height:.0f} px tall"
 
 
+def _tick_labels(axis) -> list:
+    """The tick labels matplotlib draws: those of ticks inside the view limits."""
+    drawn = axis._update_ticks()  # the ticks Axis.draw draws (private, no public twin)
+    return [label for tick in drawn for label in (tick.label1, tick.label2) if label.get_visible()]
+
+
 def _axes_texts(ax) -> list:
     texts = [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label]
-    texts += list(ax.get_xticklabels()) + list(ax.get_yticklabels()) + list(ax.texts)
+    texts += _tick_labels(ax.xaxis) + _tick_labels(ax.yaxis) + list(ax.texts)
     legend = ax.get_legend()
     if legend is not None:
         texts += list(legend.get_texts()) + [legend.get_title()]
