@@ -25,6 +25,7 @@ FOUNDATION = (
     "schema",
     "provenance",
     "display",
+    "_progress",
 )
 
 #: The stages, lowest first: the flow of a segmentation, then the edges that do I/O.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from metaseg import schema
+from metaseg.plots._heatmap import fit_row_labels, shorten
 from metaseg.plots._model import base_segments, check_model
 from metaseg.plots._style import (
     NOISE_COLOUR,
@@ -14,7 +15,6 @@ from metaseg.plots._style import (
     shade,
     text_width,
 )
-from metaseg.plots._heatmap import fit_row_labels, shorten
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
