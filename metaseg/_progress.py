@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from metaseg.exceptions import ConfigError
 
-__all__ = ["Progress", "check_progress", "counter", "progress_bar", "steps", "track"]
+__all__ = ["Progress", "check_progress", "counter", "progress_bar", "stage", "steps", "track"]
 
 #: What a ``progress`` argument may be (see the module docstring).
 Progress = bool | None | Callable[..., Any]
@@ -169,3 +169,27 @@ def steps(
         yield step
         if begun:
             bar.update(1)
+
+
+@contextmanager
+def stage(
+    label: str, progress: bool | None = None, **options: Any
+) -> Iterator[Callable[[str], None]]:
+    """A bar around one long step of a job; yields ``advance(name)``, called as it moves on.
+
+    The bar's text is ``label`` and the name of the last item done (a base segment, a
+    batch); ``options`` go to :func:`progress_bar`.
+
+    Examples
+    --------
+    >>> with stage("sub-segmenting", progress=False) as advance:
+    ...     advance("active")
+    """
+    options.setdefault("bar_format", "{desc}: {n_fmt} [{elapsed}]")
+    with progress_bar(desc=label, progress=progress, **options) as bar:
+
+        def advance(name: str) -> None:
+            bar.set_description_str(f"{label} {name}", refresh=False)
+            bar.update(1)
+
+        yield advance

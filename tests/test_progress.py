@@ -85,3 +85,15 @@ def test_helpers_report_every_item(capsys):
         step("a")
         step("b")
     assert "0/2" in capsys.readouterr().err
+
+
+def test_job_hooks_draw_a_stage_bar_only_when_interactive(capsys):
+    from metaseg._progress import stage
+    from metaseg.jobs import JobHooks
+
+    with JobHooks().stage("sub-segmenting") as advance:
+        advance("active")
+    assert capsys.readouterr().err == ""
+    with stage("sub-segmenting", progress=True) as advance:
+        advance("active")
+    assert "sub-segmenting" in capsys.readouterr().err

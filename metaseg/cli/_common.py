@@ -60,17 +60,11 @@ def say(args: argparse.Namespace, text: str) -> None:
 
 def cli_hooks(args: argparse.Namespace) -> Any:
     """Job hooks that print progress lines and draw progress bars (silent with ``--quiet``)."""
+    from metaseg._progress import stage as progress_stage
     from metaseg.jobs import JobHooks
 
-    @contextmanager
-    def stage(label: str) -> Iterator[Any]:
-        with step(args, label) as bar:
-
-            def advance(name: str) -> None:
-                bar.set_description_str(f"{label} {name}")
-                bar.update(1)
-
-            yield advance
+    def stage(label: str) -> Any:
+        return progress_stage(label, progress=False if getattr(args, "quiet", False) else None)
 
     return JobHooks(message=lambda text: say(args, text), stage=stage)
 
