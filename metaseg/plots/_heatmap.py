@@ -57,6 +57,8 @@ class Heatmap:
     norm : matplotlib Normalize
         Maps ``colour`` to the colour map.
     colorbar_label, xlabel, ylabel, title : str
+    colorbar_ticks : (positions, labels), optional
+        Ticks of the colour bar, when its values need other names (a log scale).
     """
 
     colour: np.ndarray
@@ -69,6 +71,7 @@ class Heatmap:
     xlabel: str
     ylabel: str
     title: str
+    colorbar_ticks: tuple[Sequence[float], Sequence[str]] | None = None
 
 
 def shorten(label: str, limit: int = MAX_LABEL_CHARS) -> str:
@@ -112,7 +115,11 @@ def draw_heatmap(owner: str, heatmap: Heatmap, ax: Axes | None = None) -> tuple[
         aspect="auto",
         interpolation="nearest",
     )
-    fig.colorbar(image, ax=ax, shrink=0.9).set_label(heatmap.colorbar_label)
+    colorbar = fig.colorbar(image, ax=ax, shrink=0.9)
+    colorbar.set_label(heatmap.colorbar_label)
+    if heatmap.colorbar_ticks is not None:
+        positions, names = heatmap.colorbar_ticks
+        colorbar.set_ticks(positions, labels=names)
     ax.set_xticks(range(n_cols), [shorten(c) for c in heatmap.columns], rotation=90)
     ax.set_yticks(range(n_rows), [shorten(r) for r in heatmap.rows])
     ax.tick_params(length=2)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from metaseg import schema
 from metaseg.plots._heatmap import fit_row_labels, shorten
-from metaseg.plots._model import base_segments, check_model
+from metaseg.plots._model import base_segments, check_model, own_part
 from metaseg.plots._style import (
     NOISE_COLOUR,
     new_axes,
@@ -83,7 +83,7 @@ def plot_segment_sizes(model: Any, *, ax: Axes | None = None) -> Figure:
             noise = int(sub) == schema.NOISE
             colour = NOISE_COLOUR if noise else shade(base_colours[base], int(sub), n_regular)
             bars.append((len(labels), float(size), colour, noise))
-            labels.append(shorten(f"{code}  {_own_part(str(name), base)}", 70))
+            labels.append(shorten(f"{code}  {own_part(str(name), base)}", 70))
     width = 6.5 + min(text_width(labels, 9.0), 4.5)
     height = _ROW * len(labels) + 1.3
     fig, ax = new_axes(
@@ -135,15 +135,3 @@ def _base_label(model: Any, base: str, total: int) -> str:
     size = int(model.metrics_.loc[base, "n_customers"])
     split = "" if model.segments_[base].split else ", not split"
     return f"{base} ({size:,}, {size / total:.0%}{split})"
-
-
-def _own_part(name: str, base: str) -> str:
-    """A generated name without its leading base segment (the heading above says it).
-
-    Examples
-    --------
-    >>> _own_part("dormant · big baskets", "dormant"), _own_part("Big spenders", "dormant")
-    ('big baskets', 'Big spenders')
-    """
-    prefix = f"{base} · "
-    return name[len(prefix) :] if name.startswith(prefix) and len(name) > len(prefix) else name
