@@ -59,6 +59,10 @@ class FactsSection(_Section):
     """Settings of :func:`metaseg.facts.compute_facts`."""
 
     windows: tuple[int, ...] = (7, 30, 90, 365)
+    #: How duration facts count days: ``fractional`` (default) or ``whole_days``
+    #: (like pandas ``Timedelta.days``), for all of them or per fact
+    #: (``{recency_days: whole_days}``); see :mod:`metaseg.facts.durations`.
+    durations: str | dict[str, str] = "fractional"
 
     @field_validator("windows", mode="before")
     @classmethod
@@ -67,6 +71,18 @@ class FactsSection(_Section):
         from metaseg.facts.params import check_windows
 
         return check_windows(value)
+
+    @field_validator("durations", mode="before")
+    @classmethod
+    def _known_durations(cls, value: Any) -> Any:
+        """Durations as :func:`metaseg.facts.registry.duration_units` accepts them."""
+        from metaseg.facts.registry import duration_units
+
+        try:
+            duration_units(value)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return value
 
 
 class TrackingSection(_Section):

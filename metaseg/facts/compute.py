@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -14,7 +14,7 @@ from metaseg.data.report import DataReport
 from metaseg.exceptions import ConfigError, DataError, DataQualityWarning
 from metaseg.facts.far_dates import far_date_findings, far_date_stats
 from metaseg.facts.params import check_threads, check_windows, parse_as_of, to_epoch_us
-from metaseg.facts.registry import DEFAULT_WINDOWS, FACTS, fact_columns
+from metaseg.facts.registry import DEFAULT_WINDOWS, FACTS, duration_units, fact_columns
 from metaseg.facts.sources import (
     EventsInput,
     attach_customers,
@@ -36,6 +36,7 @@ def compute_facts(
     windows: Iterable[int] = DEFAULT_WINDOWS,
     threads: int | None = None,
     report: DataReport | None = None,
+    durations: str | Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Compute one row of facts per customer as of a point in time.
 
@@ -62,6 +63,11 @@ def compute_facts(
         ``as_of``, far-off dates (see Warns); and a ``dropped`` entry counting customers (``unit="customers"``)
         whose every event is after ``as_of`` and who are not in ``customers``: they get
         no row.
+    durations : str or mapping, optional
+        How duration facts count days: ``"fractional"`` (default, seconds / 86,400) or
+        ``"whole_days"`` (complete days, like pandas' ``Timedelta.days``), for all of
+        them or per fact, e.g. ``{"recency_days": "whole_days"}`` (see
+        :mod:`metaseg.facts.durations`).
 
     Returns
     -------
@@ -69,7 +75,8 @@ def compute_facts(
         ``customer_id``, the facts of :func:`metaseg.facts.describe_facts` and the
         customer attributes, sorted by ``customer_id``. ``attrs["as_of"]`` holds
         ``as_of`` (UTC), ``attrs["windows"]`` the windows and
-        ``attrs["events_after_as_of"]`` how many events were left out and
+        ``attrs["events_after_as_of"]`` how many events were left out,
+        ``attrs["durations"]`` the days convention of each duration fact and
         ``attrs["customers_after_as_of"]`` how many customers got no row because every
         event of theirs is after ``as_of`` (and no ``customers`` table lists them).
 
@@ -102,10 +109,21 @@ def compute_facts(
        customer_id  frequency  recency_days  monetary
     0            1          2          20.0      40.0
     1            2          0           NaN       0.0
+
+    Recency in whole days, as ``(as_of - last purchase).days`` counts them:
+
+    >>> later = compute_facts(events, as_of="2024-01-31 18:00", windows=(30,))
+    >>> later["recency_days"].iloc[0]
+    np.float64(20.75)
+    >>> whole = compute_facts(events, as_of="2024-01-31 18:00", windows=(30,),
+    ...                       durations="whole_days")
+    >>> whole["recency_days"].iloc[0]
+    np.float64(20.0)
     """
     import duckdb
 
     windows = check_windows(windows)
+    units = duration_units(durations)
     threads = check_threads(threads)
     as_of_stamp = None if as_of is None else parse_as_of(as_of)
     names = fact_columns(windows)
@@ -141,6 +159,7 @@ def compute_facts(
             has_customers=customers is not None,
             has_signup_at=has_signup,
             order_by_customer=False,
+            durations=units,
         )
         try:
             raw = con.execute(sql, {AS_OF_PARAMETER: to_epoch_us(as_of_stamp)}).df()
@@ -173,6 +192,7 @@ def compute_facts(
             )
     facts.attrs["as_of"] = as_of_stamp
     facts.attrs["windows"] = windows
+    facts.attrs["durations"] = units
     facts.attrs["events_after_as_of"] = after
     facts.attrs["customers_after_as_of"] = lost[0]
     return facts

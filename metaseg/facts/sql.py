@@ -9,7 +9,7 @@ microseconds. ``as_of`` is a bound parameter; windows are validated integers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -26,6 +26,8 @@ from metaseg.facts.registry import (
     WINDOW_NAME_TOKEN,
     WINDOW_TOKEN,
     Fact,
+    duration_units,
+    fact_expression,
     sql_literal,
 )
 
@@ -136,6 +138,7 @@ def facts_sql(
     customers_relation: str = "customers",
     dialect: str = "duckdb",
     order_by_customer: bool = True,
+    durations: str | Mapping[str, str] | None = None,
 ) -> str:
     """Return the SQL computing one row of facts per customer.
 
@@ -161,6 +164,9 @@ def facts_sql(
     order_by_customer : bool
         End with ``ORDER BY customer_id``; :func:`compute_facts` sorts in pandas instead,
         which is faster than sorting the wide rows in SQL.
+    durations : str or mapping, optional
+        How duration facts count days: ``fractional`` (default) or ``whole_days``, for
+        all of them or per fact (see :mod:`metaseg.facts.durations`).
 
     Returns
     -------
@@ -174,6 +180,7 @@ def facts_sql(
     True
     """
     windows = check_windows(windows)
+    units = duration_units(durations)
     if has_signup_at and not has_customers:
         raise ConfigError(
             "has_signup_at=True needs has_customers=True (signup_at is a customer column)."
@@ -225,7 +232,7 @@ def facts_sql(
     selects = [f"cid AS {d.identifier(schema.CUSTOMER_ID)}"]
     for fact in FACTS:
         for name, window in fact.expand(windows):
-            expression = _render(fact.expression, as_of, window)
+            expression = _render(fact_expression(fact, units), as_of, window)
             selects.append(_fact_select(fact, expression, d.identifier(name)))
     order = "\nORDER BY 1" if order_by_customer else ""
     return (

@@ -11,14 +11,14 @@ until an action).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from metaseg import schema
 from metaseg._messages import available, did_you_mean, preview
 from metaseg.exceptions import ConfigError, DataError
 from metaseg.facts.params import check_windows, parse_as_of, to_epoch_us
-from metaseg.facts.registry import DEFAULT_WINDOWS, FACTS, fact_columns
+from metaseg.facts.registry import DEFAULT_WINDOWS, FACTS, duration_units, fact_columns
 from metaseg.facts.sql import AS_OF_PARAMETER, facts_sql
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ def compute_facts_spark(
     *,
     as_of: Any,
     windows: Iterable[int] = DEFAULT_WINDOWS,
+    durations: str | Mapping[str, str] | None = None,
 ) -> DataFrame:
     """Compute one row of facts per customer on Spark.
 
@@ -65,6 +66,9 @@ def compute_facts_spark(
     windows : iterable of int
         Window lengths in days of the ``*_{w}d`` facts.
 
+    durations : str or mapping, optional
+        How duration facts count days, ``fractional`` (default) or ``whole_days``, as
+        in :func:`~metaseg.facts.compute_facts`.
     Returns
     -------
     pyspark.sql.DataFrame
@@ -95,6 +99,7 @@ def compute_facts_spark(
             f"{type(events).__name__}; for pandas DataFrames use metaseg.facts.compute_facts."
         )
     windows = check_windows(windows)
+    units = duration_units(durations)
     if as_of is None:
         raise ConfigError("as_of is required on Spark; pass as_of='YYYY-MM-DD'.")
     as_of_us = to_epoch_us(parse_as_of(as_of))
@@ -122,6 +127,7 @@ def compute_facts_spark(
         customers_relation=customers_view,
         dialect="spark",
         order_by_customer=False,
+        durations=units,
     )
     events.createOrReplaceTempView(events_view)
     if customers is not None:

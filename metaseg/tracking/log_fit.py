@@ -28,6 +28,7 @@ from metaseg.tracking import names
 from metaseg.tracking.dataset import facts_dataset
 from metaseg.tracking.local import (
     PlotWriter,
+    ReportWriter,
     config_document,
     new_output_dir,
     save_labels,
@@ -119,6 +120,7 @@ def log_fit(
     max_retries: int = DEFAULT_MAX_RETRIES,
     tags: Mapping[str, str] | None = None,
     plots: PlotWriter | None = None,
+    report: ReportWriter | None = None,
     progress: bool | Callable[[str], None] | None = None,
 ) -> FitRun:
     """Log a fitted segmentation as one MLflow run, saving its outputs locally first.
@@ -161,6 +163,11 @@ def log_fit(
         ``plots(model, folder)`` draws the run's figures into ``plots/``: pass
         :func:`metaseg.plots.save_all` (as ``metaseg fit`` and :func:`metaseg.jobs.run_fit`
         do). None (the default) logs no figure; tracking never imports the plots.
+    report : callable, optional
+        ``report(model, path)`` writes the segment report page to ``path``
+        (``report/segment_report.html``): pass :func:`metaseg.report.write_report`, or
+        a closure that adds the champion's labels (as :func:`metaseg.jobs.run_fit`
+        does). None (the default) logs no report; tracking never imports the report.
     progress : bool or callable, optional
         A bar over the steps (saving, contacting MLflow, logging the run and the model,
         uploading): None (default) in notebooks and terminals only, True / False always
@@ -194,7 +201,13 @@ def log_fit(
     with steps(progress, len(LOG_STEPS), "logging the fit", owner="log_fit") as step:
         step(LOG_STEPS[0])
         files = save_outputs(
-            folder, model, model.labels_, config=document, data_report=data_report, plots=plots
+            folder,
+            model,
+            model.labels_,
+            config=document,
+            data_report=data_report,
+            plots=plots,
+            report=report,
         )
         step(LOG_STEPS[1])
         try:
@@ -279,7 +292,7 @@ def _log(
     import mlflow.data
     from mlflow.entities import Metric, Param
 
-    from metaseg.tracking.pyfunc import model_config
+    from metaseg.tracking.pyfunc import model_config, write_model_config
     from metaseg.tracking.registry import register_version
 
     experiment_id = _experiment_id(client, uri, experiment)
@@ -300,14 +313,24 @@ def _log(
             params=[Param(k, v) for k, v in fit_params(model).items()],
         )
         mlflow.log_input(dataset, context="training")
+        edits = list(getattr(model, "edits_", []))
+        if edits:
+            mlflow.log_dict(edits, names.EDITS_PATH)
         step(LOG_STEPS[3])
         segmenter_path = save_model(folder, model)
+        # the config travels as an artifact: a model_config would be copied into the params
+        config_path = write_model_config(
+            folder / names.LOCAL_MODEL_CONFIG_PATH,
+            model_config(kinds, Provenance(register, None, run_id), getattr(model, "as_of_", None)),
+        )
         info = mlflow.pyfunc.log_model(
             name=names.MODEL_NAME,
             python_model=str(_ENTRY_FILE),
-            artifacts={names.SEGMENTER_ARTIFACT: str(segmenter_path)},
-            model_config=model_config(kinds, Provenance(register, None, run_id)),
-            signature=input_signature(kinds),
+            artifacts={
+                names.SEGMENTER_ARTIFACT: str(segmenter_path),
+                names.CONFIG_ARTIFACT: str(config_path),
+            },
+            signature=input_signature(kinds, optional=list(facts.columns)),
             pip_requirements=_requirements(),
         )
         digest = _logged_model_digest(client, uri, info.model_id)
@@ -384,6 +407,7 @@ def _provenance_tags(
     if events_digest is not None:
         tags[names.TAG_EVENTS_DIGEST] = str(events_digest)
     tags.update(fit_tags(model))
+    tags[names.TAG_N_EDITS] = str(len(getattr(model, "edits_", [])))
     return tags
 
 
