@@ -4,8 +4,9 @@ One helper serves the library (``fit``, ``log_fit``, exports, ``save_all``) and 
 command line. A ``progress`` argument is one of
 
 * ``None`` (the default): a bar when the session is interactive, i.e. a Jupyter
-  notebook (``tqdm.auto`` draws a widget there) or a terminal; nothing when standard
-  error is a file or a pipe (batch jobs, logs, CI);
+  notebook (a widget, as ``tqdm.auto`` draws, when ``ipywidgets`` is installed; tqdm's
+  text bar otherwise) or a terminal; nothing when standard error is a file or a pipe
+  (batch jobs, logs, CI);
 * ``True`` / ``False``: always / never draw a bar;
 * a callable: called instead of a bar (with each item's name, or each batch's size), so
   a caller can draw its own.
@@ -20,7 +21,16 @@ from typing import Any, TypeVar
 
 from metaseg.exceptions import ConfigError
 
-__all__ = ["Progress", "check_progress", "counter", "progress_bar", "stage", "steps", "track"]
+__all__ = [
+    "Progress",
+    "check_progress",
+    "counter",
+    "in_notebook",
+    "progress_bar",
+    "stage",
+    "steps",
+    "track",
+]
 
 #: What a ``progress`` argument may be (see the module docstring).
 Progress = bool | None | Callable[..., Any]
@@ -51,10 +61,13 @@ def check_progress(owner: str, progress: Any) -> Progress:
 def progress_bar(
     *, total: int | None = None, desc: str = "", progress: bool | None = None, **options: Any
 ) -> Any:
-    """A ``tqdm.auto`` bar on standard error; disabled unless interactive or ``progress``.
+    """A tqdm bar on standard error; with ``progress=None`` shown only where someone watches.
 
-    ``options`` go to tqdm (``unit``, ``bar_format``, ...); the bar is left off the
-    screen once closed unless ``leave=True`` is passed.
+    In a Jupyter notebook the bar is tqdm's widget when ``ipywidgets`` is installed and
+    its text bar otherwise (tqdm.auto would warn and show nothing there); elsewhere it
+    is the text bar, shown on a terminal only. ``options`` go to tqdm (``unit``,
+    ``bar_format``, ...); the bar is left off the screen once closed unless
+    ``leave=True`` is passed.
 
     Examples
     --------
@@ -64,13 +77,45 @@ def progress_bar(
     True
     >>> bar.close()
     """
-    from tqdm.auto import tqdm
-
     options.setdefault("file", sys.stderr)
     options.setdefault("leave", False)
-    # None is tqdm's own "only on a terminal"; its notebook bar turns None into "show"
-    disable = None if progress is None else not progress
-    return tqdm(total=total, desc=desc, disable=disable, **options)
+    notebook = in_notebook()
+    # None is tqdm's own "only on a terminal"; a notebook's stream is no terminal
+    auto = False if notebook else None
+    disable = auto if progress is None else not progress
+    return _bar_class(notebook)(total=total, desc=desc, disable=disable, **options)
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (notebook, JupyterLab, VS Code), not a plain console.
+
+    Examples
+    --------
+    >>> in_notebook()
+    False
+    """
+    shell = sys.modules.get("IPython")
+    if shell is None or "ipykernel" not in sys.modules:
+        return False
+    try:
+        current = shell.get_ipython()
+    except AttributeError:
+        return False
+    return type(current).__name__ == "ZMQInteractiveShell"
+
+
+def _bar_class(notebook: bool) -> Any:
+    if notebook:
+        try:
+            import ipywidgets  # noqa: F401  (the widget bar needs it)
+            from tqdm.notebook import tqdm as widget_bar
+
+            return widget_bar
+        except ImportError:
+            pass
+    from tqdm.std import tqdm as text_bar
+
+    return text_bar
 
 
 def track(

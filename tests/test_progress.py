@@ -97,3 +97,33 @@ def test_job_hooks_draw_a_stage_bar_only_when_interactive(capsys):
     with stage("sub-segmenting", progress=True) as advance:
         advance("active")
     assert "sub-segmenting" in capsys.readouterr().err
+
+
+def test_a_notebook_shows_the_fit_bar_without_a_warning(tmp_path):
+    """A real Jupyter kernel: fit with the default progress draws its bar in the cell."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(root)!r})\n"
+        "from metaseg.datasets import make_shop\n"
+        "from metaseg.facts import compute_facts\n"
+        "from metaseg.model import MetaSegmenter\n"
+        "customers, events, _ = make_shop(n_customers=600, seed=3)\n"
+        "model = MetaSegmenter(n_bootstrap=0).fit(compute_facts(events, customers))\n"
+        "print(len(model.segments_))"
+    )
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nbclient.NotebookClient(
+        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
+    ).execute()
+    outputs = notebook.cells[0].outputs
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    widgets = [
+        o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
+    assert "sub-segmenting" in text or widgets
+    assert "IProgress" not in text and "Warning" not in text
