@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from metaseg import schema
 from metaseg._messages import preview
+from metaseg._progress import track
 from metaseg.exceptions import ClusteringWarning, ConfigError, DataError, NoUsableFeaturesError
 from metaseg.segmentation_spec import (
     SegmentationSpec,
@@ -264,7 +265,7 @@ class MetaSegmenter(BaseEstimator):
         *,
         as_of: Any = None,
         customers: Any = None,
-        progress: Callable[[str], None] | None = None,
+        progress: bool | Callable[[str], None] | None = None,
     ) -> MetaSegmenter:
         """Learn rules cut points, then features and clusterers inside each base segment.
 
@@ -280,9 +281,10 @@ class MetaSegmenter(BaseEstimator):
             Reference time; defaults to ``facts.attrs["as_of"]``.
         customers : DataFrame, optional
             With events only: the customers table joined to their facts.
-        progress : callable, optional
-            Called with each base segment's name before it is sub-segmented (progress
-            bars in batch jobs).
+        progress : bool or callable, optional
+            A bar over the base segments: None (default) shows it in notebooks and
+            terminals only, True / False always / never; a callable is called with each
+            base segment's name instead (see :mod:`metaseg._progress`).
 
         Returns
         -------
@@ -316,9 +318,7 @@ class MetaSegmenter(BaseEstimator):
         rows_of: dict[str, np.ndarray] = {}
         matrices: dict[str, np.ndarray] = {}
         fit_rows: dict[str, int] = {}
-        for name in rules.segments_:
-            if progress is not None:
-                progress(name)
+        for name in track(rules.segments_, "sub-segmenting", progress, owner="fit"):
             rows = np.flatnonzero(base_values == name)
             rows_of[name] = rows
             seed = int(rng.integers(0, 2**31 - 1))

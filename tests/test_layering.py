@@ -25,6 +25,7 @@ FOUNDATION = (
     "schema",
     "provenance",
     "display",
+    "_progress",
     "_frames",
 )
 
