@@ -343,7 +343,9 @@ def walk(condition: Any) -> Iterator[tuple[Location, Any]]:
             stack.append(((*loc, "not"), node.item))
         elif isinstance(node, AllOf | AnyOf):
             key = "all" if isinstance(node, AllOf) else "any"
-            stack.extend(((*loc, key, i), item) for i, item in reversed(list(enumerate(node.items))))
+            stack.extend(
+                ((*loc, key, i), item) for i, item in reversed(list(enumerate(node.items)))
+            )
 
 
 def leaves(condition: Any) -> list[ColumnCondition]:
