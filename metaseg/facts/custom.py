@@ -348,12 +348,7 @@ class _Untagged:
         out = []
         for err in self._exc.errors(include_url=include_url):
             loc = tuple(
-                p
-                for p in err["loc"]
-                if not (
-                    isinstance(p, str)
-                    and (p in tags or p == "[key]")
-                )
+                p for p in err["loc"] if not (isinstance(p, str) and (p in tags or p == "[key]"))
             )
             out.append({**err, "loc": loc})
         return out

@@ -24,6 +24,7 @@ from typing import Annotated, Any, Final
 
 from pydantic import AfterValidator
 
+from metaseg import schema
 from metaseg._yaml import format_location
 from metaseg.data.conditions import (
     NULL_OPS,
@@ -66,18 +67,7 @@ def check_column_name(name: Any) -> str:
     >>> check_column_name("category")
     'category'
     """
-    if not isinstance(name, str):
-        raise ValueError(f"a column name must be text, got {type(name).__name__}")
-    if not name or len(name) > 128:
-        raise ValueError("a column name must have 1 to 128 characters")
-    if name[0].isdigit() or not all(c.isalnum() or c in "_- " for c in name):
-        raise ValueError(
-            "a column name holds letters, digits, '_', '-' and spaces and does not start "
-            "with a digit; rename the column in the column mapping if it needs others"
-        )
-    if name != name.strip() or name.startswith("__"):
-        raise ValueError("a column name may not start or end with spaces or start with '__'")
-    return name
+    return schema.check_column_name(name, what="column name", table="column mapping")
 
 
 def _check_event_condition(tree: Any) -> Any:
