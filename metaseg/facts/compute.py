@@ -136,10 +136,10 @@ def compute_facts(
     import duckdb
 
     windows = check_windows(windows)
-    units = duration_units(durations)
     threads = check_threads(threads)
     as_of_stamp = None if as_of is None else parse_as_of(as_of)
     custom = parse_custom_facts(custom)
+    duration_units(durations, custom.names())  # names checked before reading any data
     names = fact_columns(windows) + custom.names()
     if customers is not None:
         customers = check_customers(as_pandas(customers, "customers"), names)
@@ -151,6 +151,7 @@ def compute_facts(
     try:
         event_types = attach_events(con, events, custom.event_columns())
         resolved = resolve_custom_facts(custom, value_kinds(event_types), registry_kinds(windows))
+        units = duration_units(durations, [f.name for f in resolved if f.kind == "duration"])
         typed = any(getattr(d, "event_types", ()) for d in custom.root.values())
         absent = _absent_event_types(con, custom) if typed else []
         has_signup = False

@@ -11,7 +11,7 @@ values, window lengths) is a bound parameter named ``custom_<i>``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -20,7 +20,7 @@ from metaseg.exceptions import ConfigError
 from metaseg.facts import event_filters
 from metaseg.facts.custom import AggregateFact, DifferenceFact, RatioFact
 from metaseg.facts.custom_check import ResolvedFact
-from metaseg.facts.registry import FACTS, US_PER_DAY
+from metaseg.facts.registry import FACTS, US_PER_DAY, whole_days_of
 
 if TYPE_CHECKING:
     from metaseg.facts.sql import Dialect
@@ -75,9 +75,18 @@ class _Binder:
 
 
 def compile_custom(
-    facts: Sequence[ResolvedFact], d: Dialect, *, as_of: str, events_relation: str
+    facts: Sequence[ResolvedFact],
+    d: Dialect,
+    *,
+    as_of: str,
+    events_relation: str,
+    whole_days: Collection[str] = (),
 ) -> CompiledCustom:
-    """Compile resolved custom facts for dialect ``d``; ``as_of`` is its placeholder."""
+    """Compile resolved custom facts for dialect ``d``; ``as_of`` is its placeholder.
+
+    The duration facts named in ``whole_days`` count complete days, as
+    ``Timedelta.days`` does (``durations: whole_days``); the others fractional days.
+    """
     bind = _Binder(d)
     aggregates = [f for f in facts if isinstance(f.definition, AggregateFact)]
     columns = list(dict.fromkeys(c for f in aggregates for c in f.definition.columns()))
@@ -121,7 +130,7 @@ def compile_custom(
     by_name = {f.name: f for f in facts}
     selects = []
     for fact in facts:
-        value = _value(fact.name, by_name, internal, q, as_of)
+        value = _value(fact.name, by_name, internal, q, as_of, whole_days)
         if len(value) > MAX_EXPRESSION_CHARS:
             raise ConfigError(
                 f"custom fact {fact.name!r} nests ratios and differences so deeply that its "
@@ -158,6 +167,7 @@ def _value(
     internal: dict[str, str],
     q: Any,
     as_of: str,
+    whole_days: Collection[str],
 ) -> str:
     """The SQL value of a fact: a registry column of ``r`` or a custom expression."""
     fact = by_name.get(name)
@@ -171,13 +181,17 @@ def _value(
         if definition.aggregate == "sum":
             return f"COALESCE({column}, CAST(0 AS DOUBLE))"
         if definition.aggregate == "days_since":
+            if name in whole_days:
+                return whole_days_of(f"{as_of} - {column}")
             return f"CAST({as_of} - {column} AS DOUBLE) / {US_PER_DAY}"
         return column
-    left, right = (_value(o, by_name, internal, q, as_of) for o in definition.operands)
+    left, right = (_value(o, by_name, internal, q, as_of, whole_days) for o in definition.operands)
     if isinstance(definition, RatioFact):
         return f"(CAST({left} AS DOUBLE) / NULLIF(CAST({right} AS DOUBLE), 0))"
     assert isinstance(definition, DifferenceFact)
     if fact.kind == "duration" and _is_timestamp(definition.operands[0], by_name):
+        if name in whole_days:
+            return whole_days_of(f"({left}) - ({right})")
         return f"(CAST(({left}) - ({right}) AS DOUBLE) / {US_PER_DAY})"
     return f"(({left}) - ({right}))"
 

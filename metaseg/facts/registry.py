@@ -189,7 +189,7 @@ def _days_since(column: str) -> str:
     return f"CAST({AS_OF_TOKEN} - {column} AS DOUBLE) / {US_PER_DAY}"
 
 
-def _whole(micros: str, per: str = str(US_PER_DAY)) -> str:
+def whole_days_of(micros: str, per: str = str(US_PER_DAY)) -> str:
     """Complete ``per`` periods in ``micros`` (rounded down), as a DOUBLE.
 
     Integer arithmetic: ``m - ((m % p) + p) % p`` is the largest multiple of ``p`` not
@@ -201,7 +201,7 @@ def _whole(micros: str, per: str = str(US_PER_DAY)) -> str:
 
 
 def _whole_days_since(column: str) -> str:
-    return _whole(f"{AS_OF_TOKEN} - {column}")
+    return whole_days_of(f"{AS_OF_TOKEN} - {column}")
 
 
 def _tenure(days_since: Callable[[str], str]) -> str:
@@ -274,7 +274,7 @@ FACTS: Final[tuple[Fact, ...]] = (
         f"/ {US_PER_DAY} / (n_orders - 1) END",
         None,
         whole_days=f"CASE WHEN n_orders >= 2 THEN "
-        f"{_whole('last_purchase_us - first_purchase_us', f'(n_orders - 1) * {US_PER_DAY}')} END",
+        f"{whole_days_of('last_purchase_us - first_purchase_us', f'(n_orders - 1) * {US_PER_DAY}')} END",
     ),
     Fact(
         "purchases_{w}d",
@@ -362,17 +362,21 @@ FACTS_BY_NAME: Final = {fact.name: fact for fact in FACTS}
 DURATION_FACTS: Final = tuple(fact.name for fact in FACTS if fact.kind == "duration")
 
 
-def duration_units(durations: str | Mapping[str, str] | None = None) -> dict[str, str]:
+def duration_units(
+    durations: str | Mapping[str, str] | None = None, custom: Iterable[str] = ()
+) -> dict[str, str]:
     """Return the convention (``fractional`` or ``whole_days``) of every duration fact.
 
-    See :mod:`metaseg.facts.durations`.
+    ``custom`` names the custom duration facts (``days_since`` aggregates and
+    differences of two timestamps): ``durations="whole_days"`` covers them too, and a
+    mapping may name them. See :mod:`metaseg.facts.durations`.
 
     Examples
     --------
     >>> duration_units({"recency_days": "whole_days"})["recency_days"]
     'whole_days'
     """
-    return check_durations(durations, DURATION_FACTS)
+    return check_durations(durations, (*DURATION_FACTS, *custom))
 
 
 def fact_expression(fact: Fact, units: Mapping[str, str]) -> str:

@@ -189,7 +189,7 @@ def facts_sql(
     True
     """
     windows = check_windows(windows)
-    units = duration_units(durations)
+    units = duration_units(durations, [f.name for f in custom if f.kind == "duration"])
     if has_signup_at and not has_customers:
         raise ConfigError(
             "has_signup_at=True needs has_customers=True (signup_at is a customer column)."
@@ -245,7 +245,10 @@ def facts_sql(
             selects.append(_fact_select(fact, expression, d.identifier(name)))
     order = "\nORDER BY 1" if order_by_customer else ""
     if custom:
-        compiled = compile_custom(custom, d, as_of=as_of, events_relation=events_relation)
+        whole = {f.name for f in custom if units.get(f.name) == "whole_days"}
+        compiled = compile_custom(
+            custom, d, as_of=as_of, events_relation=events_relation, whole_days=whole
+        )
         customer_id = d.identifier(schema.CUSTOMER_ID)
         return wrap_registry_query(ctes, selects, compiled, customer_id) + order
     return (

@@ -106,13 +106,13 @@ def compute_facts_spark(
             f"{type(events).__name__}; for pandas DataFrames use metaseg.facts.compute_facts."
         )
     windows = check_windows(windows)
-    units = duration_units(durations)
     if as_of is None:
         raise ConfigError("as_of is required on Spark; pass as_of='YYYY-MM-DD'.")
     as_of_us = to_epoch_us(parse_as_of(as_of))
     event_types = _check_events(events)
     custom = parse_custom_facts(custom)
     resolved = resolve_custom_facts(custom, _value_kinds(event_types), registry_kinds(windows))
+    units = duration_units(durations, [f.name for f in resolved if f.kind == "duration"])
     has_customers = customers is not None
     has_signup = False
     if customers is not None:

@@ -68,6 +68,38 @@ def test_whole_days_equal_timedelta_days_for_every_duration_fact(seed):
     pd.testing.assert_frame_equal(whole[others], fractional[others])
 
 
+#: Custom duration facts: a ``days_since`` aggregate and a difference of two timestamps.
+CUSTOM_DURATIONS = {
+    "days_since_view": {"aggregate": "days_since", "event_type": "view"},
+    "last_view": {"aggregate": "last_time", "event_type": "view"},
+    "view_span": {"difference": ["last_view", "first_seen"]},
+}
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_custom_duration_facts_follow_the_durations_setting(seed):
+    events = random_events(seed)
+    known = events[events["timestamp"] <= AS_OF]
+    views = known[known["event_type"] == "view"].groupby("customer_id")["timestamp"].max()
+    first = known.groupby("customer_id")["timestamp"].min()
+    want_since = (AS_OF - views).dt.days.astype("float64")
+    want_span = (views - first.reindex(views.index)).dt.days.astype("float64")
+    for durations in ("whole_days", {"days_since_view": "whole_days", "view_span": "whole_days"}):
+        facts = compute_facts(events, as_of=AS_OF, custom=CUSTOM_DURATIONS, durations=durations)
+        assert facts.attrs["durations"]["days_since_view"] == "whole_days"
+        got = facts.set_index("customer_id")
+        np.testing.assert_array_equal(got.loc[want_since.index, "days_since_view"], want_since)
+        np.testing.assert_array_equal(got.loc[want_span.index, "view_span"], want_span)
+    fractional = compute_facts(events, as_of=AS_OF, custom=CUSTOM_DURATIONS)
+    assert fractional.attrs["durations"]["days_since_view"] == "fractional"
+    assert (fractional["days_since_view"] % 1 > 0).any()
+    # only duration facts take a convention
+    with pytest.raises(ConfigError, match="durations.last_view: 'last_view' is not a duration"):
+        compute_facts(
+            events, as_of=AS_OF, custom=CUSTOM_DURATIONS, durations={"last_view": "whole_days"}
+        )
+
+
 def test_whole_days_round_down_one_microsecond_before_a_day():
     stamps = AS_OF - pd.to_timedelta(["0us", "1us", "86399999999us", "1D", "1D 1us", "3650D 1us"])
     events = pd.DataFrame(

@@ -124,11 +124,15 @@ def test_spark_whole_day_durations_equal_duckdb(
     spark: Any, shop: Any, spark_events: Any, spark_customers: Any, durations: Any
 ) -> None:
     events = shop.events[EVENT_COLUMNS]
-    expected = compute_facts(events, shop.customers, as_of=AS_OF, durations=durations)
-    got = compute_facts_spark(
-        spark, spark_events, spark_customers, as_of=AS_OF, durations=durations
+    # custom duration facts follow a global setting (a mapping names only built-in ones here)
+    custom = {"days_since_view": {"aggregate": "days_since", "event_type": "view"}}
+    expected = compute_facts(
+        events, shop.customers, as_of=AS_OF, durations=durations, custom=custom
     )
-    _assert_same_facts(expected, got, fact_columns())
+    got = compute_facts_spark(
+        spark, spark_events, spark_customers, as_of=AS_OF, durations=durations, custom=custom
+    )
+    _assert_same_facts(expected, got, [*fact_columns(), "days_since_view"])
     actual = _as_pandas(got)
     whole = [name for name, unit in expected.attrs["durations"].items() if unit == "whole_days"]
     assert "recency_days" in whole
