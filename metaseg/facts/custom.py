@@ -47,6 +47,9 @@ days_since      days from that event to ``as_of``      duration  NaN
 (*) the kind is ``money`` when ``of`` is ``amount`` and ``count`` otherwise; set
 ``kind:`` (``count``, ``money``, ``ratio`` or ``duration``) to say otherwise. The kind
 decides what ``log1p: auto`` does with the fact in the features, as for the registry's.
+Duration facts (``days_since`` and the difference of two timestamps) count fractional
+days, or complete days under ``durations: whole_days`` (given for every duration fact
+or by name), exactly as the registry's do.
 ``event_type`` is one type or a list (default: every event); ``description`` is
 optional text shown by :func:`metaseg.facts.describe_facts`.
 
