@@ -13,6 +13,7 @@ from metaseg import schema
 from metaseg._frames import as_pandas
 from metaseg.data.report import DataReport
 from metaseg.exceptions import ConfigError, DataError, DataQualityWarning
+from metaseg.facts.category_mix import CategoryMix, ResolvedMix, parse_category_mix, resolve
 from metaseg.facts.custom import CustomFacts, parse_custom_facts
 from metaseg.facts.custom_check import absent_event_types, resolve_custom_facts, typed_custom
 from metaseg.facts.custom_sql import registry_kinds
@@ -28,7 +29,12 @@ from metaseg.facts.sources import (
     event_stats,
     value_kinds,
 )
-from metaseg.facts.sql import facts_parameters, facts_sql, quote_identifier
+from metaseg.facts.sql import (
+    category_ranking_sql,
+    facts_parameters,
+    facts_sql,
+    quote_identifier,
+)
 
 _STEP = "compute_facts"
 
@@ -43,6 +49,7 @@ def compute_facts(
     report: DataReport | None = None,
     durations: str | Mapping[str, str] | None = None,
     custom: CustomFacts | dict[str, Any] | None = None,
+    category_mix: CategoryMix | Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Compute one row of facts per customer as of a point in time.
 
@@ -78,6 +85,11 @@ def compute_facts(
         Custom facts (:mod:`metaseg.facts.custom`), as parsed by
         :func:`~metaseg.facts.custom.parse_custom_facts` or written in YAML; they come
         after the registry's facts, and ``attrs["fact_kinds"]`` maps each to its kind.
+    category_mix : CategoryMix or mapping, optional
+        Category-mix facts (``{"top": 8, "basis": "spend"}``, see
+        :mod:`metaseg.facts.category_mix`): ``mix_<category>`` shares and ``mix_other``,
+        after the custom facts; ``attrs["category_mix"]`` records the categories used
+        (pass them back as ``categories`` to get the same columns on other data).
 
     Returns
     -------
@@ -139,6 +151,7 @@ def compute_facts(
     threads = check_threads(threads)
     as_of_stamp = None if as_of is None else parse_as_of(as_of)
     custom = parse_custom_facts(custom)
+    mix = parse_category_mix(category_mix)
     duration_units(durations, custom.names())  # names checked before reading any data
     names = fact_columns(windows) + custom.names()
     if customers is not None:
@@ -170,18 +183,22 @@ def compute_facts(
         lost: tuple[int, list[Any]] = (0, [])
         if after:
             lost = customers_after_as_of(con, as_of_stamp, has_customers=customers is not None)
+        has_order_id = schema.ORDER_ID in event_types
+        resolved_mix = _resolve_mix(con, mix, event_types, has_order_id, as_of_stamp)
         sql = facts_sql(
             windows,
-            has_order_id=schema.ORDER_ID in event_types,
+            has_order_id=has_order_id,
             has_category=schema.CATEGORY in event_types,
             has_customers=customers is not None,
             has_signup_at=has_signup,
             order_by_customer=False,
             durations=units,
             custom=resolved,
+            category_mix=resolved_mix,
         )
+        parameters = facts_parameters(to_epoch_us(as_of_stamp), resolved, resolved_mix)
         try:
-            raw = con.execute(sql, facts_parameters(to_epoch_us(as_of_stamp), resolved)).df()
+            raw = con.execute(sql, parameters).df()
         except duckdb.Error as err:
             raise DataError(
                 f"DuckDB could not compute the facts from these events: {err}. Check that "
@@ -194,6 +211,8 @@ def compute_facts(
     facts = _typed(raw, windows)
     if resolved:
         facts = pd.concat([facts, pd.DataFrame(typed_custom(raw, resolved))], axis=1)
+    if resolved_mix is not None:
+        facts = pd.concat([facts, raw[resolved_mix.columns].astype("float64")], axis=1)
     facts[schema.CUSTOMER_ID] = _restore_ids(facts[schema.CUSTOMER_ID], events, customers)
     if customers is not None:
         facts = _join_attributes(facts, customers)
@@ -219,7 +238,33 @@ def compute_facts(
     facts.attrs["events_after_as_of"] = after
     facts.attrs["customers_after_as_of"] = lost[0]
     facts.attrs["fact_kinds"] = {fact.name: fact.kind for fact in resolved}
+    if resolved_mix is not None:
+        facts.attrs["category_mix"] = resolved_mix.record()
+        facts.attrs["fact_kinds"].update(dict.fromkeys(resolved_mix.columns, "ratio"))
     return facts
+
+
+def _resolve_mix(
+    con: Any,
+    mix: CategoryMix | None,
+    event_types: Mapping[str, Any],
+    has_order_id: bool,
+    as_of: pd.Timestamp,
+) -> ResolvedMix | None:
+    """Fix the category-mix categories: as given, else the top ones in the events."""
+    if mix is None:
+        return None
+    if schema.CATEGORY not in event_types:
+        raise ConfigError(
+            "facts.category_mix needs a category column in the events, which have "
+            f"{sorted(event_types)}; map one (data mapping) or remove category_mix."
+        )
+    ranked: list[Any] = []
+    if mix.categories is None:
+        sql = category_ranking_sql(mix.basis, mix.top, has_order_id=has_order_id)
+        rows = con.execute(sql, {"as_of_us": to_epoch_us(as_of)}).fetchall()
+        ranked = [row[0] for row in rows]
+    return resolve(mix, ranked)
 
 
 def _absent_event_types(con: Any, custom: Any) -> list[str]:

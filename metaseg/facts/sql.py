@@ -15,6 +15,14 @@ from typing import TYPE_CHECKING, Any, Final
 
 from metaseg import schema
 from metaseg.exceptions import ConfigError
+from metaseg.facts.category_mix import (
+    Basis,
+    ResolvedMix,
+    mix_cte,
+    mix_join_columns,
+    mix_selects,
+    top_categories_sql,
+)
 from metaseg.facts.custom_sql import compile_custom, wrap_registry_query
 from metaseg.facts.params import check_windows
 from metaseg.facts.registry import (
@@ -144,6 +152,7 @@ def facts_sql(
     order_by_customer: bool = True,
     durations: str | Mapping[str, str] | None = None,
     custom: Sequence[ResolvedFact] = (),
+    category_mix: ResolvedMix | None = None,
 ) -> str:
     """Return the SQL computing one row of facts per customer.
 
@@ -176,6 +185,9 @@ def facts_sql(
         Custom facts checked by :func:`metaseg.facts.custom_check.resolve_custom_facts`,
         computed after the registry's; their values are bound parameters too, listed
         by :func:`metaseg.facts.custom_sql.compile_custom` (``custom_0``, ...).
+    category_mix : ResolvedMix, optional
+        Category-mix facts (:mod:`metaseg.facts.category_mix`) with their categories
+        fixed; the categories are bound parameters ``mix_0``, ... Needs ``has_category``.
 
     Returns
     -------
@@ -193,6 +205,11 @@ def facts_sql(
     if has_signup_at and not has_customers:
         raise ConfigError(
             "has_signup_at=True needs has_customers=True (signup_at is a customer column)."
+        )
+    if category_mix is not None and not has_category:
+        raise ConfigError(
+            "facts.category_mix needs a category column in the events; map one (data "
+            "mapping) or remove category_mix from the facts section."
         )
     d = _dialect(dialect)
     as_of = d.parameter(AS_OF_PARAMETER)
@@ -234,8 +251,14 @@ def facts_sql(
             f"known AS (\n  SELECT {d.identifier(schema.CUSTOMER_ID)} AS cid, "
             f"{signup} AS signup_us\n  FROM {d.identifier(customers_relation)}\n)"
         )
+    mix_columns: list[str] = []
+    if category_mix is not None:
+        ctes.append(mix_cte(events, category_mix, d.parameter))
+        mix_columns = mix_join_columns(category_mix)
     ctes.append(
-        _joined([name for name, _ in aggregates], has_order_id, has_category, has_customers)
+        _joined(
+            [name for name, _ in aggregates], has_order_id, has_category, has_customers, mix_columns
+        )
     )
 
     selects = [f"cid AS {d.identifier(schema.CUSTOMER_ID)}"]
@@ -243,6 +266,8 @@ def facts_sql(
         for name, window in fact.expand(windows):
             expression = _render(fact_expression(fact, units), as_of, window)
             selects.append(_fact_select(fact, expression, d.identifier(name)))
+    if category_mix is not None:
+        selects += mix_selects(category_mix, d.identifier)
     order = "\nORDER BY 1" if order_by_customer else ""
     if custom:
         whole = {f.name for f in custom if units.get(f.name) == "whole_days"}
@@ -261,8 +286,13 @@ def facts_sql(
     )
 
 
-def facts_parameters(as_of_us: int, custom: Sequence[ResolvedFact] = ()) -> dict[str, Any]:
-    """The bound parameters of :func:`facts_sql`: ``as_of_us`` and the custom facts' values.
+def facts_parameters(
+    as_of_us: int,
+    custom: Sequence[ResolvedFact] = (),
+    category_mix: ResolvedMix | None = None,
+) -> dict[str, Any]:
+    """The bound parameters of :func:`facts_sql`: ``as_of_us``, the custom facts' values
+    and the category-mix categories.
 
     Examples
     --------
@@ -273,7 +303,34 @@ def facts_parameters(as_of_us: int, custom: Sequence[ResolvedFact] = ()) -> dict
     if custom:
         compiled = compile_custom(custom, DIALECTS["duckdb"], as_of="", events_relation="events")
         values.update(compiled.parameters)
+    if category_mix is not None:
+        values.update(category_mix.parameters())
     return values
+
+
+def category_ranking_sql(
+    basis: Basis,
+    top: int,
+    *,
+    events_relation: str = "events",
+    dialect: str = "duckdb",
+    has_order_id: bool = True,
+) -> str:
+    """SQL ranking the categories by basis total over the events known at ``as_of``.
+
+    It takes the bound parameter ``as_of_us`` and returns rows ``(cat, total)``, the
+    ``top`` largest first (ties by category); see :mod:`metaseg.facts.category_mix`.
+
+    Examples
+    --------
+    >>> "LIMIT 3" in category_ranking_sql("spend", 3)
+    True
+    """
+    d = _dialect(dialect)
+    events = _projected_events(
+        d, events_relation, d.parameter(AS_OF_PARAMETER), has_order_id, True
+    )
+    return top_categories_sql(events, basis, top)
 
 
 def _projected_events(
@@ -313,7 +370,11 @@ def _aggregates(windows: tuple[int, ...], as_of: str, has_order_id: bool) -> lis
 
 
 def _joined(
-    aggregate_names: list[str], has_order_id: bool, has_category: bool, has_customers: bool
+    aggregate_names: list[str],
+    has_order_id: bool,
+    has_category: bool,
+    has_customers: bool,
+    mix_columns: Sequence[str] = (),
 ) -> str:
     """Join the per-customer pieces (and the customers without events) into one row each."""
     if has_customers:
@@ -335,6 +396,9 @@ def _joined(
             "CAST(0 AS BIGINT) AS n_categories, CAST(NULL AS BIGINT) AS top_category_events, "
             "CAST(NULL AS BIGINT) AS category_events"
         )
+    if mix_columns:
+        source += f"\n  LEFT JOIN mix x ON x.cid = {cid}"
+        categories += "".join(f", x.{name}" for name in mix_columns)
     return (
         f"joined AS (\n  SELECT {cid} AS cid, "
         + ", ".join(f"p.{name}" for name in aggregate_names)

@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 from metaseg import schema
 from metaseg._messages import available, did_you_mean, preview
 from metaseg.exceptions import ConfigError, DataError
+from metaseg.facts.category_mix import CategoryMix, parse_category_mix, resolve
 from metaseg.facts.custom import CustomFacts, parse_custom_facts
 from metaseg.facts.custom_check import resolve_custom_facts
 from metaseg.facts.custom_sql import registry_kinds
 from metaseg.facts.params import check_windows, parse_as_of, to_epoch_us
 from metaseg.facts.registry import DEFAULT_WINDOWS, FACTS, duration_units, fact_columns
-from metaseg.facts.sql import facts_parameters, facts_sql
+from metaseg.facts.sql import category_ranking_sql, facts_parameters, facts_sql
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -48,6 +49,7 @@ def compute_facts_spark(
     windows: Iterable[int] = DEFAULT_WINDOWS,
     durations: str | Mapping[str, str] | None = None,
     custom: CustomFacts | dict[str, Any] | None = None,
+    category_mix: CategoryMix | Mapping[str, Any] | None = None,
 ) -> DataFrame:
     """Compute one row of facts per customer on Spark.
 
@@ -75,6 +77,10 @@ def compute_facts_spark(
     custom : CustomFacts or mapping, optional
         Custom facts (:mod:`metaseg.facts.custom`), computed by the same SQL as on
         DuckDB, after the registry's facts.
+    category_mix : CategoryMix or mapping, optional
+        Category-mix facts (:mod:`metaseg.facts.category_mix`) by the same SQL as on
+        DuckDB. Without fixed ``categories`` the top ones are ranked first (one Spark
+        job); ``category_mix.categories`` of the result's columns follow them.
 
     Returns
     -------
@@ -113,6 +119,7 @@ def compute_facts_spark(
     custom = parse_custom_facts(custom)
     resolved = resolve_custom_facts(custom, _value_kinds(event_types), registry_kinds(windows))
     units = duration_units(durations, [f.name for f in resolved if f.kind == "duration"])
+    mix = parse_category_mix(category_mix)
     has_customers = customers is not None
     has_signup = False
     if customers is not None:
@@ -126,6 +133,30 @@ def compute_facts_spark(
 
     token = uuid.uuid4().hex
     events_view, customers_view = f"metaseg_events_{token}", f"metaseg_customers_{token}"
+    has_order_id = schema.ORDER_ID in event_types
+    resolved_mix = None
+    if mix is not None:
+        if schema.CATEGORY not in event_types:
+            raise ConfigError(
+                "facts.category_mix needs a category column in the events, which have "
+                f"{sorted(event_types)}; map one or remove category_mix."
+            )
+        ranked: list[Any] = []
+        if mix.categories is None:
+            ranking = category_ranking_sql(
+                mix.basis,
+                mix.top,
+                events_relation=events_view,
+                dialect="spark",
+                has_order_id=has_order_id,
+            )
+            events.createOrReplaceTempView(events_view)
+            try:
+                rows = spark.sql(ranking, args={"as_of_us": as_of_us}).collect()
+            finally:
+                spark.catalog.dropTempView(events_view)
+            ranked = [row[0] for row in rows]
+        resolved_mix = resolve(mix, ranked)
     sql = facts_sql(
         windows,
         has_order_id=schema.ORDER_ID in event_types,
@@ -138,12 +169,13 @@ def compute_facts_spark(
         order_by_customer=False,
         durations=units,
         custom=resolved,
+        category_mix=resolved_mix,
     )
     events.createOrReplaceTempView(events_view)
     if customers is not None:
         customers.createOrReplaceTempView(customers_view)
     try:
-        raw = spark.sql(sql, args=facts_parameters(as_of_us, resolved))
+        raw = spark.sql(sql, args=facts_parameters(as_of_us, resolved, resolved_mix))
     finally:
         # the query's plan is analysed already: the views are no longer needed
         spark.catalog.dropTempView(events_view)
@@ -153,7 +185,8 @@ def compute_facts_spark(
     timestamps = {fact.name for fact in FACTS if fact.kind == "timestamp"}
     timestamps |= {fact.name for fact in resolved if fact.kind == "timestamp"}
     columns = [F.col(f"`{schema.CUSTOMER_ID}`")]
-    for name in fact_columns(windows) + custom.names():
+    mix_names = [] if resolved_mix is None else resolved_mix.columns
+    for name in fact_columns(windows) + custom.names() + mix_names:
         column = F.col(f"`{name}`")
         if name in timestamps:
             column = F.timestamp_micros(column).alias(name)
@@ -163,6 +196,11 @@ def compute_facts_spark(
         attributes = [c for c in customers.columns if c != schema.CUSTOMER_ID]
         if attributes:
             facts = facts.join(customers, on=schema.CUSTOMER_ID, how="left")
+    if resolved_mix is not None:
+        # not Spark's attrs: the categories used, to fix them when scoring
+        facts = facts.withMetadata(
+            mix_names[-1], {"category_mix": resolved_mix.record()}
+        )
     return facts
 
 
