@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from metaseg._yaml import check_nesting, config_error_from_pydantic, load_yaml
 from metaseg.exceptions import ConfigError
+from metaseg.facts.category_mix import CategoryMix, parse_category_mix
 from metaseg.facts.custom import CustomFacts, parse_custom_facts
 from metaseg.segmentation_spec import SegmentationSpec
 from metaseg.tracking.gates import QualityGates
@@ -66,6 +67,17 @@ class FactsSection(_Section):
     #: (``{recency_days: whole_days}``); see :mod:`metaseg.facts.durations`.
     durations: str | dict[str, str] = "fractional"
     custom: CustomFacts = Field(default_factory=CustomFacts)
+    #: Category-mix facts, e.g. ``{top: 8, basis: spend}``; see
+    #: :mod:`metaseg.facts.category_mix`.
+    category_mix: CategoryMix | None = None
+
+    @field_validator("category_mix", mode="before")
+    @classmethod
+    def _category_mix(cls, value: Any) -> CategoryMix | None:
+        try:
+            return parse_category_mix(value)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("custom", mode="before")
     @classmethod

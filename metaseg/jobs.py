@@ -106,11 +106,25 @@ def _read_files(
     return Inputs(ev, cu, report, source=str(events_path))
 
 
-def build_facts(inputs: Inputs, config: MetasegConfig, *, as_of: Any = None) -> pd.DataFrame:
-    """Compute the customer facts of a job's inputs (see :func:`metaseg.facts.compute_facts`)."""
+def build_facts(
+    inputs: Inputs, config: MetasegConfig, *, as_of: Any = None, model: Any = None
+) -> pd.DataFrame:
+    """Compute the customer facts of a job's inputs (see :func:`metaseg.facts.compute_facts`).
+
+    With a fitted ``model`` whose facts had a category mix, its categories are kept, so
+    scoring gives the columns the model was fitted on.
+    """
     from metaseg.facts import compute_facts
 
     as_of = as_of if as_of is not None else config.as_of
+    category_mix = config.facts.category_mix
+    fitted_mix = getattr(model, "fact_category_mix_", None)
+    if fitted_mix is not None:
+        category_mix = {
+            "top": fitted_mix["top"],
+            "basis": fitted_mix["basis"],
+            "categories": fitted_mix["categories"],
+        }
     return compute_facts(
         inputs.events,
         inputs.customers,
@@ -119,6 +133,7 @@ def build_facts(inputs: Inputs, config: MetasegConfig, *, as_of: Any = None) -> 
         report=inputs.report,
         durations=config.facts.durations,
         custom=config.facts.custom,
+        category_mix=category_mix,
     )
 
 
@@ -371,7 +386,9 @@ def run_score(
     hooks = hooks or JobHooks()
     with hooks.stage("loading the model"):
         loaded = _load_promoted(model, tracking_uri, hooks)
-    inputs, facts = _read_and_compute(config, events, customers, as_of, hooks)
+    inputs, facts = _read_and_compute(
+        config, events, customers, as_of, hooks, model=getattr(loaded, "model", None)
+    )
     with hooks.stage("scoring"):
         labels = loaded.predict(facts)
     outcome = ScoreOutcome(loaded, inputs, facts, labels)
@@ -713,10 +730,12 @@ def _read_and_compute(
     customers: str | Path | None,
     as_of: Any,
     hooks: JobHooks,
+    *,
+    model: Any = None,
 ) -> tuple[Inputs, pd.DataFrame]:
-    """The job's inputs and their facts, each step reported as a stage."""
+    """The job's inputs and their facts (category mix fixed by ``model``), each step a stage."""
     with hooks.stage("reading data"):
         inputs = load_inputs(config, events=events, customers=customers, as_of=as_of)
     with hooks.stage("computing facts"):
-        facts = build_facts(inputs, config, as_of=as_of)
+        facts = build_facts(inputs, config, as_of=as_of, model=model)
     return inputs, facts

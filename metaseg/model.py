@@ -354,6 +354,8 @@ class MetaSegmenter(BaseEstimator):
         self.labels_ = self._labels(given, base_values[back], sub[back], as_of, scored_at=pd.NaT)
         self.input_kind_ = kind
         self.fact_windows_ = tuple(facts.attrs.get("windows") or ()) or None
+        # the category-mix categories of the fit, fixed for scoring
+        self.fact_category_mix_ = facts.attrs.get("category_mix")
         self.edits_: list[dict[str, Any]] = []
         return self
 
@@ -385,7 +387,9 @@ class MetaSegmenter(BaseEstimator):
             The labels table, one row per customer in the order of ``facts``.
         """
         check_is_fitted(self, "segments_")
-        facts, kind = _facts_of(facts, customers, as_of, self._windows(), "predict")
+        facts, kind = _facts_of(
+            facts, customers, as_of, self._windows(), "predict", self._category_mix()
+        )
         _check_facts(facts)
         as_of = _resolve_as_of(facts, as_of)
         base = self.rules_.predict(facts, as_of=as_of)
@@ -403,6 +407,12 @@ class MetaSegmenter(BaseEstimator):
 
     def _windows(self) -> tuple[int, ...] | None:
         return getattr(self, "fact_windows_", None)
+
+    def _category_mix(self) -> dict[str, Any] | None:
+        fitted = getattr(self, "fact_category_mix_", None)
+        if fitted is None:
+            return None
+        return {k: fitted[k] for k in ("top", "basis", "categories")}
 
     # ------------------------------------------------------------------ views
     def _labels(
@@ -894,7 +904,7 @@ class MetaSegmenter(BaseEstimator):
 
     def _training_facts(self, facts: Any, what: str) -> pd.DataFrame:
         """``facts`` in the order of ``labels_``, refused unless they are the fit customers."""
-        facts, _ = _facts_of(facts, None, self.as_of_, self._windows(), what)
+        facts, _ = _facts_of(facts, None, self.as_of_, self._windows(), what, self._category_mix())
         _check_facts(facts)
         ids = self.labels_[schema.CUSTOMER_ID]
         position = pd.Index(facts[schema.CUSTOMER_ID]).get_indexer(ids)
@@ -1047,7 +1057,7 @@ class MetaSegmenter(BaseEstimator):
         from metaseg.explain import explain_customers
 
         check_is_fitted(self, "segments_")
-        facts, _ = _facts_of(facts, None, as_of, self._windows(), "explain")
+        facts, _ = _facts_of(facts, None, as_of, self._windows(), "explain", self._category_mix())
         _check_facts(facts)
         return explain_customers(self, customer_ids, facts, as_of=as_of, top_n=top_n)
 
@@ -1055,7 +1065,7 @@ class MetaSegmenter(BaseEstimator):
         self, facts: Any, as_of: Any, what: str, kernel: Callable[..., Any], value: str
     ) -> pd.DataFrame:
         check_is_fitted(self, "segments_")
-        facts, _ = _facts_of(facts, None, as_of, self._windows(), what)
+        facts, _ = _facts_of(facts, None, as_of, self._windows(), what, self._category_mix())
         _check_facts(facts)
         as_of = _resolve_as_of(facts, as_of)
         base = np.asarray(self.rules_.predict(facts, as_of=as_of).astype(str))
@@ -1207,7 +1217,12 @@ def is_events(table: Any) -> bool:
 
 
 def _facts_of(
-    data: Any, customers: Any, as_of: Any, windows: tuple[int, ...] | None, what: str
+    data: Any,
+    customers: Any,
+    as_of: Any,
+    windows: tuple[int, ...] | None,
+    what: str,
+    category_mix: dict[str, Any] | None = None,
 ) -> tuple[Any, str]:
     """The facts of ``data``: as given, or computed when it is the events; and which it was."""
     import logging
@@ -1228,6 +1243,8 @@ def _facts_of(
     from metaseg.facts import compute_facts
 
     options: dict[str, Any] = {} if windows is None else {"windows": windows}
+    if category_mix is not None:
+        options["category_mix"] = category_mix
     table = None if customers is None else as_pandas(customers, "customers")
     facts = compute_facts(data, table, as_of=as_of, **options)
     logging.getLogger(__name__).info(
@@ -1308,7 +1325,7 @@ def check_feature_columns(
         sub_spec = spec.for_segment(name)
         if sub_spec.algorithm == "none":
             continue
-        for column in sub_spec.features.feature_names():
+        for column in sub_spec.features.feature_names(facts.columns):
             if column not in facts.columns:
                 where = f"segments.{name}" if name in spec.segments else "default"
                 raise ConfigError(
@@ -1346,7 +1363,7 @@ def _fit_segment(
     from metaseg.features import SegmentFeaturizer
 
     sub_spec = spec.for_segment(name)
-    features = [c for c in sub_spec.features.feature_names() if c in part.columns]
+    features = [c for c in sub_spec.features.feature_names(part.columns) if c in part.columns]
     seg = FittedSegment(name, len(part), sub_spec.algorithm, features)
     if sub_spec.algorithm == "none":
         seg.reason = "algorithm is 'none'"

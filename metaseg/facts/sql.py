@@ -327,9 +327,7 @@ def category_ranking_sql(
     True
     """
     d = _dialect(dialect)
-    events = _projected_events(
-        d, events_relation, d.parameter(AS_OF_PARAMETER), has_order_id, True
-    )
+    events = _projected_events(d, events_relation, d.parameter(AS_OF_PARAMETER), has_order_id, True)
     return top_categories_sql(events, basis, top)
 
 

@@ -44,6 +44,13 @@ def split_kinds(
     categorical: list[str] = []
     for name in names:
         came_from = f" (from preset {origin[name]!r})" if name in origin else ""
+        if name.endswith("*") and name not in facts.columns:
+            raise ConfigError(
+                f"{where}: no column of the facts starts with {name[:-1]!r}{came_from}. The "
+                "'needs' preset reads the category-mix facts: add "
+                "'category_mix: {top: 8, basis: spend}' to the facts section (or pass "
+                "category_mix= to compute_facts)."
+            )
         if name not in facts.columns:
             raise ConfigError(
                 f"{where}: feature {name!r}{came_from} is not a column of the facts."

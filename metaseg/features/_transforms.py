@@ -151,3 +151,82 @@ class RobustUnitScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self, "scale_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return (X - self.center_) / self.scale_
+
+
+class CompositionTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Shares that sum to 1 (a composition) → coordinates where Euclidean distance suits them.
+
+    ``method="hellinger"`` (the default) takes the square root of each share: the
+    Euclidean distance between two rows is then sqrt(2) times the Hellinger distance of
+    their compositions, defined with zeros and bounded. ``method="clr"`` gives the
+    centred log-ratio (Aitchison geometry); zeros are first replaced by ``pseudocount``
+    and the other shares shrunk so the row still sums to 1 (multiplicative replacement).
+    Both treat the columns alike, so reordering them only reorders the output.
+
+    A row with a missing share (a customer without any basis event) is given the mean
+    composition of the fit rows: it sits at the segment's centre rather than in a
+    group. Each row is renormalised to sum 1 before the transform; negative values
+    (rounding) are set to 0.
+
+    Parameters
+    ----------
+    method : {"hellinger", "clr"}
+    pseudocount : float
+        The share a zero gets before the log ratio (``clr`` only).
+
+    Attributes
+    ----------
+    mean_ : ndarray of shape (n_features,)
+        The mean composition of the complete fit rows (uniform when there are none).
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 0.0], [0.25, 0.75], [np.nan, np.nan]])
+    >>> CompositionTransformer().fit_transform(X).round(3).tolist()
+    [[1.0, 0.0], [0.5, 0.866], [0.791, 0.612]]
+    """
+
+    def __init__(self, *, method: str = "hellinger", pseudocount: float = 1e-3):
+        self.method = method
+        self.pseudocount = pseudocount
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+    def fit(self, X: np.ndarray, y: object = None) -> CompositionTransformer:
+        """Learn the mean composition of the complete rows of ``X``."""
+        if self.method not in ("hellinger", "clr"):
+            raise ValueError(f"method must be 'hellinger' or 'clr', got {self.method!r}.")
+        if not 0 < self.pseudocount < 0.5:
+            raise ValueError(f"pseudocount must be in (0, 0.5), got {self.pseudocount!r}.")
+        X = validate_data(self, X, dtype=np.float64, reset=True, ensure_all_finite="allow-nan")
+        rows = _closed(X)
+        complete = rows[~np.isnan(rows).any(axis=1)]
+        width = X.shape[1]
+        self.mean_ = complete.mean(axis=0) if len(complete) else np.full(width, 1.0 / width)
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """Return the Hellinger or centred log-ratio coordinates of the rows of ``X``."""
+        check_is_fitted(self, "mean_")
+        X = validate_data(self, X, dtype=np.float64, reset=False, ensure_all_finite="allow-nan")
+        rows = _closed(X)
+        rows[np.isnan(rows).any(axis=1)] = self.mean_
+        if self.method == "hellinger":
+            return np.sqrt(rows)
+        zero = rows <= 0
+        n_zero = zero.sum(axis=1, keepdims=True)
+        replaced = np.where(zero, self.pseudocount, rows * (1.0 - n_zero * self.pseudocount))
+        logs = np.log(replaced)
+        return logs - logs.mean(axis=1, keepdims=True)
+
+
+def _closed(X: np.ndarray) -> np.ndarray:
+    """Rows clipped at 0 and divided by their sum; rows summing to 0 become NaN."""
+    rows = np.clip(X, 0.0, None)
+    total = rows.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, rows / total, np.nan)

@@ -19,7 +19,7 @@ from metaseg import schema
 from metaseg._messages import did_you_mean, preview
 from metaseg.exceptions import ConfigError, DataError, DataQualityWarning, NoUsableFeaturesError
 from metaseg.features import _column_checks, _transforms
-from metaseg.features.presets import LOG1P_AUTO_KINDS, fact_kind
+from metaseg.features.presets import LOG1P_AUTO_KINDS, fact_kind, is_composition
 from metaseg.features.spec import FeatureSpec, coerce_spec
 
 
@@ -165,16 +165,26 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         if len(facts) == 0:
             raise DataError(f"{where}: cannot fit on an empty facts table (0 customers).")
         numeric, categorical = _column_checks.split_kinds(
-            facts, spec.feature_names(), spec.feature_origin(), where=where
+            facts,
+            spec.feature_names(facts.columns),
+            spec.feature_origin(facts.columns),
+            where=where,
         )
+        composition = [c for c in numeric if is_composition(c)]
+        numeric = [c for c in numeric if c not in composition]
         log_columns = self._log1p_columns(spec, numeric, categorical, custom_kinds, where=where)
-        frame = _column_checks.prepare(facts, numeric, categorical, where=where)
-        _column_checks.check_finite(frame, numeric, where=where)
-        dropped = _column_checks.drop_reasons(
-            frame,
-            categorical,
-            near_constant_threshold=spec.near_constant_threshold,
-            max_categories=spec.max_categories,
+        frame = _column_checks.prepare(facts, [*numeric, *composition], categorical, where=where)
+        _column_checks.check_finite(frame, [*numeric, *composition], where=where)
+        # a composition is kept or dropped as a whole: one share alone means nothing
+        dropped = _composition_drop(frame, composition, spec.max_missing_share)
+        composition = [c for c in composition if c not in dropped]
+        dropped.update(
+            _column_checks.drop_reasons(
+                frame.drop(columns=composition + list(dropped)),
+                categorical,
+                near_constant_threshold=spec.near_constant_threshold,
+                max_categories=spec.max_categories,
+            )
         )
         numeric = [c for c in numeric if c not in dropped]
         dropped.update(_transforms.mostly_missing(frame, numeric, max_share=spec.max_missing_share))
@@ -185,7 +195,7 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
             )
             numeric = [c for c in numeric if c not in dropped]
         categorical = [c for c in categorical if c not in dropped]
-        if not numeric and not categorical:
+        if not numeric and not categorical and not composition:
             raise NoUsableFeaturesError(
                 f"{where}: every feature was dropped on these {len(facts):,} customers: "
                 + "; ".join(f"{k!r} ({v})" for k, v in dropped.items())
@@ -196,9 +206,10 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         self._warn_high_cardinality(dropped, stacklevel=stacklevel)
 
         self.spec_ = spec
-        self.numeric_features_ = numeric
+        self.composition_features_ = composition
+        self.numeric_features_ = [*numeric, *composition]
         self.categorical_features_ = categorical
-        self.input_features_ = [*numeric, *categorical]
+        self.input_features_ = [*numeric, *composition, *categorical]
         self.log1p_features_ = [c for c in log_columns if c in numeric]
         self.dropped_features_ = dropped
         self.dequantized_features_ = (
@@ -212,7 +223,7 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         )
         self.n_features_in_ = facts.shape[1]
         self.feature_names_in_ = np.asarray(facts.columns, dtype=object)
-        with_missing = [c for c in numeric if frame[c].isna().any()]
+        with_missing = [c for c in numeric if frame[c].isna().any()]  # not the composition
         transformer = self._build(spec, with_missing)
         transformer.fit(self._dequantized(facts, frame[self.input_features_]))
         self.column_transformer_ = transformer
@@ -357,7 +368,8 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
 
     def _build(self, spec: FeatureSpec, with_missing: list[str]) -> ColumnTransformer:
         branches: list[tuple[str, Any, list[str]]] = []
-        if self.numeric_features_:
+        plain = [c for c in self.numeric_features_ if c not in self.composition_features_]
+        if plain:
             if spec.nan_policy == "zero":
                 imputer = SimpleImputer(strategy="constant", fill_value=0.0)
             else:
@@ -375,7 +387,10 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
                 feature_names_out="one-to-one",
             )
             steps = [("log1p", log1p), ("impute", imputer), ("scale", scaler)]
-            branches.append(("numeric", Pipeline(steps), list(self.numeric_features_)))
+            branches.append(("numeric", Pipeline(steps), plain))
+        if self.composition_features_:
+            mapping = _transforms.CompositionTransformer(method=spec.composition)
+            branches.append(("composition", mapping, list(self.composition_features_)))
         if spec.nan_policy == "indicator" and with_missing:
             branches.append(("missing", MissingIndicator(features="all"), with_missing))
         if self.categorical_features_:
@@ -383,3 +398,23 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
             branches.append(("categorical", encoder, list(self.categorical_features_)))
         transformer = ColumnTransformer(branches, remainder="drop", verbose_feature_names_out=False)
         return transformer.set_output(transform="pandas")
+
+
+def _composition_drop(
+    frame: pd.DataFrame, composition: list[str], max_missing_share: float
+) -> dict[str, str]:
+    """Drop the whole composition when it is undefined for too many rows, or constant."""
+    if not composition:
+        return {}
+    block = frame[composition]
+    missing = float(block.isna().any(axis=1).mean())
+    if missing > max_missing_share:
+        reason = (
+            f"composition undefined (no basis event) for {missing:.2%} of rows "
+            f"(max_missing_share={max_missing_share})"
+        )
+        return dict.fromkeys(composition, reason)
+    known = block.dropna()
+    if len(known) and bool((known.nunique() <= 1).all()):
+        return dict.fromkeys(composition, "composition: every customer has the same mix")
+    return {}

@@ -15,7 +15,15 @@ basket     frequency, avg_order_value, n_categories, top_category_share
 behaviour  days_since_last_event, recency_days, frequency, monetary, avg_order_value,
            n_categories, top_category_share, n_views, views_30d, add_to_cart_30d,
            carts_since_last_purchase, days_since_last_view
+needs      every category-mix column (``mix_*``, see :mod:`metaseg.facts.category_mix`)
 ========== =================================================================================
+
+``needs`` clusters what customers buy rather than how much or how often: the facts
+need ``facts: category_mix:``. Its columns are a composition (shares summing to 1), so
+the featurizer does not log, scale, impute or drop them one by one: it maps each row
+with :class:`~metaseg.features._transforms.CompositionTransformer` (square roots by
+default, so that Euclidean distance is the Hellinger distance between compositions;
+``composition: clr`` gives the centred log-ratio) and leaves the block unscaled.
 
 ``core`` is the default of every base segment: one fact for each dimension of
 behaviour (how often, how much per order, how much browsing, how many carts left
@@ -54,6 +62,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Final, Literal
 
+from metaseg.facts.category_mix import MIX_PREFIX
+
 #: The fact registry's kinds, plus ``other`` for columns it does not declare.
 ColumnKind = Literal["count", "money", "duration", "ratio", "timestamp", "other"]
 
@@ -76,6 +86,7 @@ PRESETS: Final[dict[str, tuple[str, ...]]] = {
         "days_since_last_cart",
     ),
     "basket": ("frequency", "avg_order_value", "n_categories", "top_category_share"),
+    "needs": ("mix_*",),
     "behaviour": (
         "days_since_last_event",
         "recency_days",
@@ -157,13 +168,21 @@ def _declared_kinds() -> dict[str, ColumnKind]:
     return {fact.name: fact.kind for fact in FACTS}
 
 
-def expand_features(features: str | Iterable[str]) -> tuple[list[str], dict[str, str]]:
+def expand_features(
+    features: str | Iterable[str], columns: Iterable[str] | None = None
+) -> tuple[list[str], dict[str, str]]:
     """Expand preset names into facts, keeping the first occurrence of each name.
+
+    An entry ending in ``*`` (such as ``mix_*`` of the ``needs`` preset) stands for every
+    column of ``columns`` starting with the text before it, in their order; without
+    ``columns`` it stays as it is.
 
     Parameters
     ----------
     features : str or iterable of str
         A preset name, or a list whose entries are fact names or preset names.
+    columns : iterable of str, optional
+        The facts' columns, against which ``*`` entries are expanded.
 
     Returns
     -------
@@ -176,12 +195,21 @@ def expand_features(features: str | Iterable[str]) -> tuple[list[str], dict[str,
     --------
     >>> expand_features(["rfm", "age", "frequency"])[0]
     ['recency_days', 'frequency', 'monetary', 'age']
+    >>> expand_features("needs", ["frequency", "mix_toys", "mix_other"])[0]
+    ['mix_toys', 'mix_other']
     """
     entries = [features] if isinstance(features, str) else list(features)
+    known = None if columns is None else [str(c) for c in columns]
     names: list[str] = []
     origin: dict[str, str] = {}
     for entry in entries:
-        expanded = PRESETS.get(entry, (entry,))
+        expanded: list[str] = []
+        for name in PRESETS.get(entry, (entry,)):
+            if known is not None and name.endswith("*"):
+                matched = [c for c in known if c.startswith(name[:-1])]
+                expanded += matched or [name]  # unmatched: reported as a missing column
+            else:
+                expanded.append(name)
         for name in expanded:
             if name in names:
                 continue
@@ -189,3 +217,14 @@ def expand_features(features: str | Iterable[str]) -> tuple[list[str], dict[str,
             if entry in PRESETS:
                 origin[name] = entry
     return names, origin
+
+
+def is_composition(name: str) -> bool:
+    """Whether a column is a category-mix share (:mod:`metaseg.facts.category_mix`).
+
+    Examples
+    --------
+    >>> is_composition("mix_toys"), is_composition("frequency")
+    (True, False)
+    """
+    return str(name).startswith(MIX_PREFIX)

@@ -62,6 +62,10 @@ class FeatureSpec(BaseModel):
         median plus a 0/1 ``missingindicator_<column>`` column; ``"error"`` raises a
         :class:`~metaseg.exceptions.DataError` naming the column and the count. Missing
         categorical values become their own category (``"error"`` raises for them too).
+    composition : {"hellinger", "clr"}
+        How category-mix shares (``mix_*`` columns, the ``needs`` preset) are mapped:
+        square roots (Hellinger distance) or centred log-ratios (zeros replaced by 0.001
+        first); see :class:`~metaseg.features._transforms.CompositionTransformer`.
 
     Examples
     --------
@@ -81,6 +85,7 @@ class FeatureSpec(BaseModel):
     max_correlation: float | None = Field(default=0.95, gt=0.0, le=1.0)
     dequantize: bool = True
     nan_policy: Literal["median", "zero", "indicator", "error"] = "median"
+    composition: Literal["hellinger", "clr"] = "hellinger"
 
     @field_validator("features")
     @classmethod
@@ -103,13 +108,14 @@ class FeatureSpec(BaseModel):
             return None
         return value
 
-    def feature_names(self) -> list[str]:
-        """Return the facts this spec asks for, presets expanded, without duplicates."""
-        return expand_features(self.features)[0]
+    def feature_names(self, columns: Any = None) -> list[str]:
+        """Return the facts this spec asks for, presets expanded, without duplicates;
+        ``*`` entries are expanded against ``columns`` when given."""
+        return expand_features(self.features, columns)[0]
 
-    def feature_origin(self) -> dict[str, str]:
+    def feature_origin(self, columns: Any = None) -> dict[str, str]:
         """Return, for each fact that came from a preset, the preset's name."""
-        return expand_features(self.features)[1]
+        return expand_features(self.features, columns)[1]
 
 
 def coerce_spec(

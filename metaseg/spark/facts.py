@@ -198,9 +198,7 @@ def compute_facts_spark(
             facts = facts.join(customers, on=schema.CUSTOMER_ID, how="left")
     if resolved_mix is not None:
         # not Spark's attrs: the categories used, to fix them when scoring
-        facts = facts.withMetadata(
-            mix_names[-1], {"category_mix": resolved_mix.record()}
-        )
+        facts = facts.withMetadata(mix_names[-1], {"category_mix": resolved_mix.record()})
     return facts
 
 

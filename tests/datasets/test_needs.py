@@ -1,0 +1,75 @@
+"""Needs shops: personas differ only in category mix; `needs` finds them, `behaviour` cannot."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from metaseg.datasets.needs import make_needs_shop
+from metaseg.facts import compute_facts
+from metaseg.model import MetaSegmenter
+
+AS_OF = "2025-12-31"
+
+
+def test_shop_parameters_vary_with_the_seed_and_behaviour_does_not_tell_personas() -> None:
+    shops = [make_needs_shop(300, seed=s, as_of=AS_OF) for s in range(4)]
+    shapes = {shop.preferences.shape for shop in shops}
+    assert len(shapes) > 1  # random numbers of personas and aisles
+    for shop in shops:
+        np.testing.assert_allclose(shop.preferences.sum(axis=1), 1.0)
+    shop = make_needs_shop(1_500, seed=2, as_of=AS_OF)
+    facts = compute_facts(shop.events, as_of=AS_OF).merge(shop.truth, on="customer_id")
+    by_persona = facts.groupby("persona")["frequency"].mean()
+    assert by_persona.max() / by_persona.min() < 1.3  # same behaviour for every persona
+
+
+def _ari(model: MetaSegmenter, truth) -> float:  # type: ignore[no-untyped-def]
+    labels = model.labels_.merge(truth, on="customer_id")
+    scores, weights = [], []
+    for _, part in labels.groupby("base_segment"):
+        if len(part) >= 150:
+            scores.append(adjusted_rand_score(part["persona"], part["sub_segment"]))
+            weights.append(len(part))
+    return float(np.average(scores, weights=weights))
+
+
+@pytest.mark.parametrize("seed", [5])
+def test_needs_recovers_personas_inside_lifecycle_and_behaviour_does_not(seed: int) -> None:
+    shop = make_needs_shop(2_000, seed=seed, as_of=AS_OF)
+    facts = compute_facts(shop.events, as_of=AS_OF, category_mix={"top": 8})
+    results = {}
+    for features in ("needs", "behaviour"):
+        spec = {
+            "rules": "lifecycle",
+            "default": {"algorithm": "kmeans", "features": {"features": features}},
+            "n_bootstrap": 0,
+            "min_segment_size": 150,
+        }
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            results[features] = _ari(MetaSegmenter.from_config(spec).fit(facts), shop.truth)
+    assert results["needs"] > 0.75
+    assert results["behaviour"] < 0.1
+
+
+def test_scoring_events_keeps_the_categories_of_the_fit() -> None:
+    shop = make_needs_shop(600, seed=1, as_of=AS_OF)
+    facts = compute_facts(shop.events, as_of=AS_OF, category_mix={"top": 3})
+    spec = {
+        "rules": "lifecycle",
+        "default": {"algorithm": "kmeans", "features": {"features": "needs"}},
+        "n_bootstrap": 0,
+        "min_segment_size": 100,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = MetaSegmenter.from_config(spec).fit(facts)
+        assert model.fact_category_mix_ == facts.attrs["category_mix"]
+        # other events, whose own top 3 differ: the model still gets its columns
+        other = make_needs_shop(600, seed=7, as_of=AS_OF).events
+        labels = model.predict(other, as_of=AS_OF)
+    assert len(labels) == other["customer_id"].nunique()
