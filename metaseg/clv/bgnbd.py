@@ -24,6 +24,15 @@ from scipy import optimize, special
 from metaseg.clv._inputs import check_summary, grouped
 
 _NAMES = ("r", "alpha", "a", "b")
+#: Distinct summaries the first, derivative-free search reads (all of them when fewer).
+_WARM_ROWS = 20_000
+
+
+def _subsample(n: int, size: int) -> np.ndarray:
+    """Indices of at most ``size`` of ``n`` rows, drawn with a fixed seed."""
+    if n <= size:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(0).choice(n, size, replace=False))
 
 
 @dataclass(frozen=True)
@@ -87,15 +96,15 @@ class BGNBDFit:
         numerator = (a + b + x - 1.0) / (a - 1.0) * (1.0 - ratio * hyper)
         return numerator * self.p_alive(x, t_x, T)
 
-    def expected_purchases_new(self, t: float) -> float:
+    def expected_purchases_new(self, t: float | np.ndarray) -> np.ndarray:
         """Expected purchases in ``t`` time units of a customer just acquired (equation (9))."""
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        z = t / (alpha + t)
-        hyper = special.hyp2f1(r, b, a + b - 1.0, z)
-        return float((a + b - 1.0) / (a - 1.0) * (1.0 - (alpha / (alpha + t)) ** r * hyper))
+        t = np.asarray(t, dtype=np.float64)
+        hyper = special.hyp2f1(r, b, a + b - 1.0, t / (alpha + t))
+        return (a + b - 1.0) / (a - 1.0) * (1.0 - (alpha / (alpha + t)) ** r * hyper)
 
 
-def _arrays(frequency, recency, T) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # noqa: ANN001
+def _arrays(frequency, recency, T) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return (
         np.asarray(frequency, dtype=np.float64),
         np.asarray(recency, dtype=np.float64),
@@ -115,9 +124,16 @@ def _log_dropout_term(fit: BGNBDFit, x: np.ndarray, t_x: np.ndarray, T: np.ndarr
 
 
 def log_likelihood(
-    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray
+    params: np.ndarray,
+    x: np.ndarray,
+    t_x: np.ndarray,
+    T: np.ndarray,
+    weights: np.ndarray,
+    x_groups: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> float:
     """Sum of the BG/NBD log-likelihood (equation (6)) over weighted customers.
+
+    ``x_groups`` is ``np.unique(x, return_inverse=True)`` when already known.
 
     Examples
     --------
@@ -127,18 +143,22 @@ def log_likelihood(
     -0.5547
     """
     r, alpha, a, b = params
-    a1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-    a2 = (
-        special.gammaln(a + b)
-        + special.gammaln(b + x)
+    # the gamma-function terms depend on x only: evaluate them once per distinct x
+    xs, at = np.unique(x, return_inverse=True) if x_groups is None else x_groups
+    by_x = (
+        special.gammaln(r + xs)
+        - special.gammaln(r)
+        + special.gammaln(a + b)
+        + special.gammaln(b + xs)
         - special.gammaln(b)
-        - special.gammaln(a + b + x)
+        - special.gammaln(a + b + xs)
     )
+    a1 = r * np.log(alpha) + by_x[at]
     a3 = -(r + x) * np.log(alpha + T)
     with np.errstate(divide="ignore", invalid="ignore"):
         a4 = np.log(a) - np.log(b + x - 1.0) - (r + x) * np.log(alpha + t_x)
     a4 = np.where(x > 0, a4, -np.inf)
-    return float(np.sum(weights * (a1 + a2 + np.logaddexp(a3, a4))))
+    return float(np.sum(weights * (a1 + np.logaddexp(a3, a4))))
 
 
 def fit_bgnbd(
@@ -176,14 +196,28 @@ def fit_bgnbd(
     x, t_x, T = check_summary(summary, "fit_bgnbd")
     (x, t_x, T), weights = grouped(x, t_x, T)
     scale = float(weights.sum())
+    groups = np.unique(x, return_inverse=True)
 
     def objective(log_params: np.ndarray) -> float:
-        value = -log_likelihood(np.exp(log_params), x, t_x, T, weights) / scale
+        value = -log_likelihood(np.exp(log_params), x, t_x, T, weights, groups) / scale
         return value if np.isfinite(value) else 1e300
 
     start = np.log(np.asarray(initial, dtype=np.float64))
-    result = optimize.minimize(objective, start, method="Nelder-Mead",
-                               options={"xatol": 1e-7, "fatol": 1e-11, "maxiter": 4000})
+    # a derivative-free search on at most _WARM_ROWS distinct rows finds the basin, then
+    # BFGS on every row polishes it (the rows are drawn with a fixed seed: deterministic)
+    warm = _subsample(len(x), _WARM_ROWS)
+
+    def warm_objective(log_params: np.ndarray) -> float:
+        w = weights[warm]
+        value = -log_likelihood(np.exp(log_params), x[warm], t_x[warm], T[warm], w) / w.sum()
+        return value if np.isfinite(value) else 1e300
+
+    result = optimize.minimize(
+        warm_objective,
+        start,
+        method="Nelder-Mead",
+        options={"xatol": 1e-6, "fatol": 1e-10, "maxiter": 4000},
+    )
     result = optimize.minimize(objective, result.x, method="BFGS", options={"gtol": 1e-9})
     r, alpha, a, b = np.exp(result.x)
     ll = log_likelihood(np.exp(result.x), x, t_x, T, weights)

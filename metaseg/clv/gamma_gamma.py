@@ -154,8 +154,12 @@ def fit_gamma_gamma(
         return value if np.isfinite(value) else 1e300
 
     start = np.log(np.asarray(initial, dtype=np.float64))
-    result = optimize.minimize(objective, start, method="Nelder-Mead",
-                               options={"xatol": 1e-8, "fatol": 1e-12, "maxiter": 4000})
+    result = optimize.minimize(
+        objective,
+        start,
+        method="Nelder-Mead",
+        options={"xatol": 1e-8, "fatol": 1e-12, "maxiter": 4000},
+    )
     result = optimize.minimize(objective, result.x, method="BFGS", options={"gtol": 1e-9})
     p, q, gamma_scaled = np.exp(result.x)
     gamma = float(gamma_scaled * scale)

@@ -67,8 +67,9 @@ def clv_fact_columns(horizons: Iterable[int]) -> list[str]:
 
 def _check_horizons(horizons: Any) -> tuple[int, ...]:
     values = tuple(horizons) if isinstance(horizons, Iterable) else (horizons,)
-    if not values or any(isinstance(h, bool) or not isinstance(h, int | np.integer) or h <= 0
-                         for h in values):
+    if not values or any(
+        isinstance(h, bool) or not isinstance(h, int | np.integer) or h <= 0 for h in values
+    ):
         raise ConfigError(
             f"horizons must be positive whole numbers of days, e.g. [90, 365], got {horizons!r}."
         )
@@ -172,22 +173,23 @@ class CLVModel(BaseEstimator):
         x = rows["frequency"].to_numpy(dtype=np.float64)
         t_x = rows["recency"].to_numpy(dtype=np.float64)
         T = rows["T"].to_numpy(dtype=np.float64)
+        # customers with the same summary get the same BG/NBD values: compute them once
+        (ux, ut_x, uT), at = _distinct(x, t_x, T)
         bg, gg = self.bgnbd_, self.gamma_gamma_
         n = len(position)
         out: dict[str, Any] = {schema.CUSTOMER_ID: np.asarray(ids)}
-        out["p_alive"] = _spread(bg.p_alive(x, t_x, T), bought, n)
+        out["p_alive"] = _spread(bg.p_alive(ux, ut_x, uT)[at], bought, n)
         value = gg.expected_value(x, rows["monetary_value"].to_numpy(dtype=np.float64))
         expected = {}
         for h in horizons:
-            expected[h] = bg.expected_purchases(h / unit, x, t_x, T)
+            expected[h] = bg.expected_purchases(h / unit, ux, ut_x, uT)[at]
             out[f"expected_purchases_{h}d"] = _spread(expected[h], bought, n)
         out["expected_avg_order_value"] = _spread(value, bought, n, fill=gg.population_mean)
         for h in horizons:
             out[f"clv_{h}d"] = _spread(expected[h] * value, bought, n)
         for h in horizons:
-            out[f"discounted_clv_{h}d"] = _spread(
-                _discounted(bg, x, t_x, T, h, unit, step, rate) * value, bought, n
-            )
+            discounted = _discounted(bg, ux, ut_x, uT, h, unit, step, rate)[at]
+            out[f"discounted_clv_{h}d"] = _spread(discounted * value, bought, n)
         frame = pd.DataFrame(out)
         bad = frame.drop(columns=schema.CUSTOMER_ID).isna().any()
         if bad.any():
@@ -198,6 +200,14 @@ class CLVModel(BaseEstimator):
         return frame
 
 
+def _distinct(*columns: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """The distinct rows of ``columns`` and, per row, the index of its distinct row."""
+    if len(columns[0]) == 0:
+        return columns, np.zeros(0, dtype=np.intp)
+    unique, inverse = np.unique(np.column_stack(columns), axis=0, return_inverse=True)
+    return tuple(unique[:, i] for i in range(unique.shape[1])), inverse.ravel()
+
+
 def _spread(values: np.ndarray, bought: np.ndarray, n: int, fill: float = 0.0) -> np.ndarray:
     """Values of the purchasing customers in place, ``fill`` for the others."""
     out = np.full(n, fill, dtype=np.float64)
@@ -205,7 +215,7 @@ def _spread(values: np.ndarray, bought: np.ndarray, n: int, fill: float = 0.0) -
     return out
 
 
-def _discounted(bg, x, t_x, T, horizon, unit, step, rate) -> np.ndarray:  # noqa: ANN001
+def _discounted(bg, x, t_x, T, horizon, unit, step, rate) -> np.ndarray:
     """Expected purchases in ``horizon`` days, each step's discounted from its end."""
     if rate == 0:
         return bg.expected_purchases(horizon / unit, x, t_x, T)

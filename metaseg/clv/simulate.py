@@ -10,13 +10,20 @@ from metaseg.clv.bgnbd import BGNBDFit
 
 
 def simulate_summary(
-    fit: BGNBDFit, *, n_customers: int, max_T: float = 39.0, random_state: int | None = 0
+    fit: BGNBDFit,
+    *,
+    n_customers: int,
+    max_T: float = 39.0,
+    days_per_unit: float | None = 7.0,
+    random_state: int | None = 0,
 ) -> pd.DataFrame:
     """Simulate ``frequency``, ``recency`` and ``T`` of customers following ``fit``.
 
     Each customer gets a purchase rate from the gamma, a dropout probability from the
     beta and an age ``T`` uniform in ``(0, max_T]``; purchases arrive as a Poisson
-    process, and after each one the customer drops out with their probability.
+    process, and after each one the customer drops out with their probability. With
+    ``days_per_unit``, times are then floored to whole days (as purchase days are), so
+    the summary looks like one computed from dated events; None keeps exact times.
 
     Examples
     --------
@@ -40,6 +47,11 @@ def simulate_summary(
         frequency[active] += 1
         recency[active] = clock[active]
         active = active[rng.uniform(size=active.size) >= p[active]]
+    if days_per_unit is not None:
+        first = T - np.floor(T * days_per_unit) / days_per_unit  # time of day of the first buy
+        recency = np.floor((recency + first) * days_per_unit) / days_per_unit
+        T = np.ceil(T * days_per_unit) / days_per_unit
+        recency = np.minimum(recency, T)
     return pd.DataFrame(
         {
             schema.CUSTOMER_ID: np.arange(n_customers, dtype=np.int64),

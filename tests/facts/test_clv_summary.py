@@ -89,10 +89,12 @@ def test_equals_pandas_on_a_synthetic_shop() -> None:
         )
 
 
-def test_cdnow_calibration_summary(shared_data) -> None:  # noqa: ANN001
+def test_cdnow_calibration_summary(shared_data) -> None:
     from metaseg.datasets.cdnow import CALIBRATION_END, PUBLISHED, load_cdnow
 
-    summary = compute_repeat_summary(load_cdnow(shared_data / "cdnow_sample"), as_of=CALIBRATION_END)
+    summary = compute_repeat_summary(
+        load_cdnow(shared_data / "cdnow_sample"), as_of=CALIBRATION_END
+    )
     assert len(summary) == 2357
     assert int((summary["frequency"] > 0).sum()) == PUBLISHED["gamma_gamma"]["n_customers"]
     # customers of the Q1 1997 cohort are between 26 and 39 weeks old at the end of September
