@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from metaseg._yaml import check_nesting, config_error_from_pydantic, load_yaml
+from metaseg.clv.settings import CLVSettings
 from metaseg.exceptions import ConfigError
 from metaseg.segmentation_spec import SegmentationSpec
 from metaseg.tracking.gates import QualityGates
@@ -59,6 +60,8 @@ class FactsSection(_Section):
     """Settings of :func:`metaseg.facts.compute_facts`."""
 
     windows: tuple[int, ...] = (7, 30, 90, 365)
+    #: Potential-value facts (p_alive, expected_purchases_{h}d, clv_{h}d, ...); None: off.
+    clv: CLVSettings | None = None
 
     @field_validator("windows", mode="before")
     @classmethod

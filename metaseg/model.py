@@ -159,6 +159,9 @@ class MetaSegmenter(BaseEstimator):
     drift_reference_ : FactReference
         Histograms of the facts the model reads, over all fit customers and per base
         segment: the reference of :func:`metaseg.over_time.drift_report`.
+    clv_ : CLVModel or None
+        The potential-value model given to :meth:`fit` (part of the pickled, logged and
+        hash-checked model); None without one.
     identity_ : IdentityMatch, optional
         Set by :meth:`with_identities` when sub-segment ids were matched to a previous
         segmentation's.
@@ -241,6 +244,7 @@ class MetaSegmenter(BaseEstimator):
         *,
         as_of: Any = None,
         progress: Callable[[str], None] | None = None,
+        clv: Any = None,
     ) -> MetaSegmenter:
         """Learn rules cut points, then features and clusterers inside each base segment.
 
@@ -255,6 +259,10 @@ class MetaSegmenter(BaseEstimator):
         progress : callable, optional
             Called with each base segment's name before it is sub-segmented (progress
             bars in batch jobs).
+        clv : CLVModel, optional
+            The fitted potential-value model whose facts (``p_alive``, ``clv_{h}d``, ...)
+            ``facts`` holds (:func:`metaseg.clv.add_clv_facts`); kept as ``clv_`` so
+            scoring computes them with the same model.
 
         Returns
         -------
@@ -306,6 +314,7 @@ class MetaSegmenter(BaseEstimator):
         self.rules_ = rules
         self.segments_ = fitted
         self.as_of_ = as_of
+        self.clv_ = clv
         self.feature_columns_ = _feature_columns(rules, fitted)
         self.n_features_in_ = len(self.feature_columns_)
         self.drift_reference_ = build_reference(

@@ -91,6 +91,10 @@ class CLVModel(BaseEstimator):
         Time unit of the summary the model is fitted on (7: weeks, as for CDNOW).
     step_days : int
         Discounting step: purchases expected in each step are discounted from its end.
+    backend : {"scipy", "pymc-marketing"}
+        Who maximises the likelihood: scipy (closed form, the default) or pymc-marketing's
+        ``BetaGeoModel`` / ``GammaGammaModel`` by MAP under flat priors (the ``clv``
+        extra). Both give the same estimates; prediction is the same closed form.
 
     Attributes
     ----------
@@ -116,11 +120,13 @@ class CLVModel(BaseEstimator):
         discount_rate: float = 0.0,
         time_unit_days: float = 7.0,
         step_days: int = 30,
+        backend: str = "scipy",
     ) -> None:
         self.horizons = horizons
         self.discount_rate = discount_rate
         self.time_unit_days = time_unit_days
         self.step_days = step_days
+        self.backend = backend
 
     def _check_params(self) -> tuple[tuple[int, ...], float, float, int]:
         horizons = _check_horizons(self.horizons)
@@ -128,6 +134,10 @@ class CLVModel(BaseEstimator):
         if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate < 10:
             raise ConfigError(
                 f"discount_rate must be a yearly rate in [0, 10), e.g. 0.1 for 10 %, got {rate!r}."
+            )
+        if self.backend not in ("scipy", "pymc-marketing"):
+            raise ConfigError(
+                f"backend must be 'scipy' or 'pymc-marketing', got {self.backend!r}."
             )
         step = self.step_days
         if isinstance(step, bool) or not isinstance(step, int) or step <= 0:
@@ -138,8 +148,13 @@ class CLVModel(BaseEstimator):
         """Fit both models on the summary at the end of the calibration period."""
         self._check_params()
         _check_unit(summary, self.time_unit_days)
-        self.bgnbd_ = fit_bgnbd(summary)
-        self.gamma_gamma_ = fit_gamma_gamma(summary)
+        if self.backend == "pymc-marketing":
+            from metaseg.clv.pymc_backend import fit_with_pymc_marketing
+
+            self.bgnbd_, self.gamma_gamma_ = fit_with_pymc_marketing(summary)
+        else:
+            self.bgnbd_ = fit_bgnbd(summary)
+            self.gamma_gamma_ = fit_gamma_gamma(summary)
         self.n_fit_customers_ = len(summary)
         return self
 

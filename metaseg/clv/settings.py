@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -22,6 +22,7 @@ class CLVSettings(BaseModel):
     discount_rate: float = Field(default=0.0, ge=0, lt=10)
     time_unit_days: float = Field(default=7.0, gt=0)
     step_days: int = Field(default=30, gt=0)
+    backend: Literal["scipy", "pymc-marketing"] = "scipy"
 
     @field_validator("horizons", mode="before")
     @classmethod
@@ -39,4 +40,5 @@ class CLVSettings(BaseModel):
             discount_rate=self.discount_rate,
             time_unit_days=self.time_unit_days,
             step_days=self.step_days,
+            backend=self.backend,
         )

@@ -10,7 +10,7 @@ from metaseg._paths import PRESETS_DIR
 from metaseg.exceptions import RuleError
 
 #: Names accepted by :func:`preset_path` and by ``RuleSegmenter(rules=...)``.
-PRESET_NAMES: Final = ("rfm", "lifecycle", "value_tiers", "demographic")
+PRESET_NAMES: Final = ("rfm", "lifecycle", "value_tiers", "demographic", "potential_value")
 
 
 def preset_path(name: str) -> Path:

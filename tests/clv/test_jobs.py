@@ -1,0 +1,77 @@
+"""The potential-value facts in the fit, score and drift jobs: fitted once, kept in the model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from metaseg import jobs
+from metaseg.config import load_config
+from metaseg.exceptions import ConfigError
+from metaseg.tracking import load_champion, promote
+
+
+def _config(uri: str) -> object:
+    return load_config(
+        {
+            "name": "clv-shop",
+            "data": {"source": "synthetic", "synthetic": {"n_customers": 2_000, "seed": 2}},
+            "facts": {"clv": {"horizons": [90, 365], "discount_rate": 0.1}},
+            "segmentation": {
+                "rules": "potential_value",
+                "n_bootstrap": 0,
+                "default": {
+                    "features": {"features": ["p_alive", "clv_365d", "expected_avg_order_value"]}
+                },
+            },
+            "tracking": {"experiment": "clv", "tracking_uri": uri, "register": "clv-shop"},
+        }
+    )
+
+
+def test_fit_keeps_the_clv_model_and_scoring_uses_it(tmp_path) -> None:
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    config = _config(uri)
+    fitted = jobs.run_fit(config)
+    model = fitted.model
+    assert model.clv_ is not None and model.clv_.bgnbd_.converged
+    assert {"p_alive", "clv_365d", "discounted_clv_365d"} <= set(fitted.facts.columns)
+    assert not fitted.facts[["p_alive", "clv_365d"]].isna().any().any()
+    # customers who never bought have the documented values
+    never = fitted.facts["frequency"] == 0
+    assert never.any()
+    assert (fitted.facts.loc[never, "p_alive"] == 0).all()
+    assert (fitted.facts.loc[never, "clv_365d"] == 0).all()
+    counted = [e for e in fitted.inputs.report.entries if "without a purchase" in e.reason]
+    assert counted and counted[0].rows == int(never.sum())
+    assert set(model.labels_["base_segment"]) >= {"stars", "rising", "no_purchase"}
+
+    promote("clv-shop", "1", gates={"min_stability": None, "min_sub_segment_size": None},
+            tracking_uri=uri)
+    champion = load_champion("clv-shop", tracking_uri=uri)
+    # the pickled, hash-checked model carries the same fitted parameters
+    assert champion.model.clv_.bgnbd_ == model.clv_.bgnbd_
+    scored = jobs.run_score(config, "models:/clv-shop@champion", tracking_uri=uri)
+    assert "p_alive" in scored.facts.columns
+    np.testing.assert_allclose(scored.facts["clv_365d"], fitted.facts["clv_365d"])
+    pd.testing.assert_series_equal(
+        scored.labels["segment"].reset_index(drop=True),
+        model.labels_["segment"].reset_index(drop=True),
+    )
+
+
+def test_validate_computes_the_clv_facts_the_rules_read(tmp_path) -> None:
+    config = _config(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    outcome = jobs.run_validate(config)
+    assert "clv_365d" in outcome.facts.columns
+    without = load_config({**config.model_dump(by_alias=True), "facts": {}})
+    with pytest.raises(Exception, match="clv_365d"):
+        jobs.run_validate(without)
+
+
+def test_config_errors_name_the_setting() -> None:
+    with pytest.raises(ConfigError, match="facts.clv.horizons"):
+        load_config({"facts": {"clv": {"horizons": [0]}}})
+    with pytest.raises(ConfigError, match="facts.clv.backend"):
+        load_config({"facts": {"clv": {"backend": "lifetimes"}}})
