@@ -47,8 +47,12 @@ def test_fit_keeps_the_clv_model_and_scoring_uses_it(tmp_path) -> None:
     assert counted and counted[0].rows == int(never.sum())
     assert set(model.labels_["base_segment"]) >= {"stars", "rising", "no_purchase"}
 
-    promote("clv-shop", "1", gates={"min_stability": None, "min_sub_segment_size": None},
-            tracking_uri=uri)
+    promote(
+        "clv-shop",
+        "1",
+        gates={"min_stability": None, "min_sub_segment_size": None},
+        tracking_uri=uri,
+    )
     champion = load_champion("clv-shop", tracking_uri=uri)
     # the pickled, hash-checked model carries the same fitted parameters
     assert champion.model.clv_.bgnbd_ == model.clv_.bgnbd_
