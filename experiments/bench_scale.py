@@ -4,10 +4,12 @@ For every size the shop is generated once (``make_shop``) and written to Parquet
 each phase runs in a fresh subprocess so that its peak memory
 (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) is its own:
 
-* ``fit``: facts (DuckDB reading the Parquet events), ``MetaSegmenter`` fitted with
-  ``configs/shop.yaml``, ``log_fit`` to a temporary sqlite MLflow store (registered),
-  ``promote``; peak memory is reported after each stage (it only grows);
-* ``score``: ``load_champion``, facts from the events, ``predict``;
+* ``fit``: the fit job of ``metaseg fit`` (:func:`metaseg.jobs.run_fit` with
+  ``configs/shop.yaml``: read, facts by DuckDB from the Parquet events, sub-segments,
+  logged to a temporary sqlite MLflow store and registered), then ``promote``; each
+  stage is timed through the job's hooks and peak memory is noted after it (it only grows);
+* ``score``: the score job of ``metaseg score`` (:func:`metaseg.jobs.run_score`: load
+  the champion, read, facts, predict, write the labels to Parquet);
 * ``baseline-kmeans``: the hand-written pipeline of ``experiments/_baseline.py``
   (pandas groupby facts, StandardScaler, k-means with k by the silhouette of all rows,
   stopped when ``--kmeans-budget`` seconds are spent);
@@ -36,6 +38,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -149,76 +153,103 @@ def segmentation_config(config: Any, sample_size: int | None) -> dict[str, Any]:
     return block
 
 
+class StageClock:
+    """Job hooks that time each stage of a job and note the peak memory after it."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.peak_gb: dict[str, float] = {}
+
+    def hooks(self) -> Any:
+        from metaseg.jobs import JobHooks
+
+        @contextmanager
+        def stage(label: str) -> Iterator[Any]:
+            start = time.perf_counter()
+            yield lambda name: None
+            self.seconds[label] = self.seconds.get(label, 0.0) + time.perf_counter() - start
+            self.peak_gb[label] = peak_gb()
+
+        return JobHooks(message=lambda text: print(text, file=sys.stderr), stage=stage)
+
+
 def worker_fit(data: Path, store: Path, profile: bool, sample_size: int | None) -> dict[str, Any]:
+    """The fit job as ``metaseg fit`` runs it (:func:`metaseg.jobs.run_fit`), stage by stage."""
     from metaseg.config import load_config
     from metaseg.exceptions import GateRefusedError
-    from metaseg.facts import compute_facts
-    from metaseg.model import MetaSegmenter
-    from metaseg.tracking import log_fit, promote
+    from metaseg.jobs import run_fit
+    from metaseg.tracking import promote
 
-    out: dict[str, Any] = {}
     config = load_config(CONFIG)
-    customers = pd.read_parquet(data / "customers.parquet")
+    segmentation = config.segmentation.model_validate(segmentation_config(config, sample_size))
+    config = config.model_copy(update={"segmentation": segmentation})
+    uri = f"sqlite:///{store / 'mlflow.db'}"
+    clock = StageClock()
     start = time.perf_counter()
-    facts = compute_facts(data / "events.parquet", customers, windows=config.facts.windows)
-    out["facts_s"], out["facts_peak_gb"] = time.perf_counter() - start, peak_gb()
-
-    model = MetaSegmenter.from_config(segmentation_config(config, sample_size))
-    start = time.perf_counter()
-    _profiled(profile, store / "fit_profile.txt", model.fit, facts)
-    out["fit_s"], out["fit_peak_gb"] = time.perf_counter() - start, peak_gb()
+    outcome = _profiled(
+        profile,
+        store / "fit_profile.txt",
+        run_fit,
+        config,
+        events=data / "events.parquet",
+        customers=data / "customers.parquet",
+        register="shop",
+        tracking_uri=uri,
+        hooks=clock.hooks(),
+    )
+    out: dict[str, Any] = {"job_s": time.perf_counter() - start}
+    out["read_s"] = clock.seconds["reading data"]
+    for key, stage in [
+        ("facts", "computing facts"),
+        ("fit", "sub-segmenting"),
+        ("log", "logging to MLflow"),
+    ]:
+        out[f"{key}_s"], out[f"{key}_peak_gb"] = clock.seconds[stage], clock.peak_gb[stage]
+    model = outcome.model
     out["fit_rows"] = model.metrics_["fit_rows"].to_dict()
     out["k"] = model.metrics_["k"].to_dict()
     truth = pd.read_parquet(data / "truth.parquet")
     labels = model.labels_
     out["ari"] = ari_vs_truth(labels["customer_id"].to_numpy(), labels["segment"].to_numpy(), truth)
-
-    uri = f"sqlite:///{store / 'mlflow.db'}"
-    start = time.perf_counter()
-    run = _profiled(
-        profile,
-        store / "log_profile.txt",
-        log_fit,
-        model,
-        facts,
-        register="shop",
-        tracking_uri=uri,
-        config=config.model_dump(mode="json"),
-        artifacts_dir=store / "outputs",
-        run_name=config.name,
-    )
-    out["log_s"], out["log_peak_gb"] = time.perf_counter() - start, peak_gb()
     start = time.perf_counter()
     try:
-        promote("shop", run.registered_version, tracking_uri=uri)
+        promote("shop", outcome.run.registered_version, tracking_uri=uri)
         out["gates"] = "passed"
     except GateRefusedError as exc:
         out["gates"] = f"refused ({str(exc).splitlines()[1].strip()}); promoted without gates"
-        promote("shop", run.registered_version, tracking_uri=uri, gates=NO_GATES)
+        promote("shop", outcome.run.registered_version, tracking_uri=uri, gates=NO_GATES)
     out["promote_s"] = time.perf_counter() - start
     out["tracking_uri"] = uri
     return out
 
 
 def worker_score(data: Path, uri: str) -> dict[str, Any]:
-    from metaseg.facts import compute_facts
-    from metaseg.tracking import load_champion
+    """The score job as ``metaseg score`` runs it (:func:`metaseg.jobs.run_score`)."""
+    from metaseg.config import load_config
+    from metaseg.jobs import run_score
 
-    out: dict[str, Any] = {}
+    clock = StageClock()
     start = time.perf_counter()
-    champion = load_champion("shop", tracking_uri=uri)
-    out["load_s"] = time.perf_counter() - start
-    customers = pd.read_parquet(data / "customers.parquet")
-    start = time.perf_counter()
-    facts = compute_facts(data / "events.parquet", customers, as_of=AS_OF)
-    out["facts_s"] = time.perf_counter() - start
-    start = time.perf_counter()
-    labels = champion.predict(facts)
-    out["predict_s"] = time.perf_counter() - start
-    out["score_s"] = out["load_s"] + out["facts_s"] + out["predict_s"]
-    out["n_labelled"] = len(labels)
-    out["peak_gb"] = peak_gb()
-    return out
+    outcome = run_score(
+        load_config(CONFIG),
+        "models:/shop@champion",
+        out=data / "labels.parquet",
+        events=data / "events.parquet",
+        customers=data / "customers.parquet",
+        as_of=AS_OF,
+        tracking_uri=uri,
+        hooks=clock.hooks(),
+    )
+    return {
+        "score_s": time.perf_counter() - start,
+        "load_s": clock.seconds["loading the model"],
+        "read_s": clock.seconds["reading data"],
+        "facts_s": clock.seconds["computing facts"],
+        "predict_s": clock.seconds["scoring"],
+        "export_s": clock.seconds["exporting labels"],
+        "n_labelled": len(outcome.labels),
+        "peak_gb": peak_gb(),
+    }
 
 
 def worker_baseline_facts(data: Path) -> dict[str, Any]:
@@ -382,7 +413,7 @@ def _ari(block: dict[str, Any]) -> str:
 def markdown(results: list[dict[str, Any]], help_s: float | None) -> str:
     """The results tables (README's performance section)."""
     lines = [
-        "| customers | events | facts | fit | log | score (load + facts + predict) "
+        "| customers | events | facts | fit | log | score (load + read + facts + predict + export) "
         "| peak fit / score | ARI overall / within situations |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -393,7 +424,8 @@ def markdown(results: list[dict[str, Any]], help_s: float | None) -> str:
             f"| {r['size']:,} | {gen.get('n_events', 0) / 1e6:.1f}M | {_fmt_s(fit.get('facts_s'))} "
             f"| {_fmt_s(fit.get('fit_s'))} | {_fmt_s(fit.get('log_s'))} "
             f"| {_fmt_s(score.get('score_s'))} ({_fmt_s(score.get('load_s'))} + "
-            f"{_fmt_s(score.get('facts_s'))} + {_fmt_s(score.get('predict_s'))}) "
+            f"{_fmt_s(score.get('read_s'))} + {_fmt_s(score.get('facts_s'))} + "
+            f"{_fmt_s(score.get('predict_s'))} + {_fmt_s(score.get('export_s'))}) "
             f"| {peak_fit:.1f} / {score.get('peak_gb', 0):.1f} GB | {_ari(fit)} |"
         )
     lines += [

@@ -251,20 +251,41 @@ def run_fit(
         model = fit_model(config, facts, progress=advance, clv=clv)
     if champion is not None:
         model = keep_identities(model, champion, facts, names, hooks)
-    run = log_fit(
-        model,
-        facts,
-        experiment=experiment or tracking.experiment,
-        run_name=config.name,
-        register=register,
-        tracking_uri=uri,
-        config=config.model_dump(mode="json"),
-        data_report=inputs.report,
-        timeout=tracking.timeout,
-        max_retries=tracking.max_retries,
-        plots=save_all,
-    )
+    with hooks.stage("logging to MLflow"):
+        run = log_fit(
+            model,
+            facts,
+            experiment=experiment or tracking.experiment,
+            run_name=config.name,
+            register=register,
+            tracking_uri=uri,
+            config=config.model_dump(mode="json"),
+            data_report=inputs.report,
+            timeout=tracking.timeout,
+            max_retries=tracking.max_retries,
+            plots=save_all,
+            report=fit_report_writer(config.name, champion),
+        )
     return FitOutcome(inputs, facts, model, run)
+
+
+def fit_report_writer(title: str, champion: Any = None) -> Callable[[Any, Path], Path]:
+    """The ``report`` callback of a fit's run: the report page, with the migration since
+    ``champion`` (a :class:`~metaseg.tracking.LoadedModel`) when there is one."""
+    from metaseg.report import write_report
+
+    def write(model: Any, path: Path) -> Path:
+        if champion is None:
+            return write_report(model, path, title=title)
+        return write_report(
+            model,
+            path,
+            title=title,
+            previous=champion.model.labels_,
+            previous_name=f"champion (version {champion.version})",
+        )
+
+    return write
 
 
 def find_champion(name: str, tracking_uri: str | None, hooks: JobHooks | None = None) -> Any:
@@ -387,7 +408,8 @@ def run_score(
     from metaseg.export import export_labels
 
     hooks = hooks or JobHooks()
-    loaded = _load_promoted(model, tracking_uri, hooks)
+    with hooks.stage("loading the model"):
+        loaded = _load_promoted(model, tracking_uri, hooks)
     clv = getattr(loaded.model, "clv_", None)
     inputs, facts = _read_and_compute(config, events, customers, as_of, hooks, clv=clv)
     with hooks.stage("scoring"):
@@ -397,11 +419,100 @@ def run_score(
     targets += [
         (t.to, {"batch_size": t.batch_size, "secret_env": t.secret_env}) for t in config.export
     ]
-    for target, options in targets:
-        outcome.exports.append(export_labels(labels, target, **options))
+    with hooks.stage("exporting labels"):
+        for target, options in targets:
+            outcome.exports.append(export_labels(labels, target, **options))
     for result in outcome.exports:
         result.raise_for_failures()
     return outcome
+
+
+@dataclass
+class ReportOutcome:
+    """What :func:`run_report` produced: the reported model, what it was compared with,
+    and the page written."""
+
+    loaded: Any
+    previous: str | None
+    path: Path
+
+
+def run_report(
+    model: str,
+    out: str | Path,
+    *,
+    previous: str | None = None,
+    previous_labels: str | Path | None = None,
+    campaigns: str | Path | None = None,
+    title: str | None = None,
+    tracking_uri: str | None = None,
+    hooks: JobHooks | None = None,
+) -> ReportOutcome:
+    """Write the segment report page of a registered model version.
+
+    Parameters
+    ----------
+    model : str
+        ``models:/NAME@ALIAS``, ``models:/NAME/VERSION`` or a registered model name
+        (alias ``champion``).
+    out : path
+        The HTML file to write.
+    previous : str, optional
+        The model to measure migration against (same forms as ``model``). By default
+        the champion of the same registered model, unless ``model`` is the champion.
+    previous_labels : path, optional
+        A labels file (.parquet/.csv) to measure migration against instead.
+    campaigns : path, optional
+        Campaign outcomes (.parquet/.csv, see :func:`metaseg.over_time.campaign_report`),
+        joined to the model's labels.
+    title : str, optional
+        Page title (default: the registered name).
+    tracking_uri : str, optional
+    hooks : JobHooks, optional
+
+    Returns
+    -------
+    ReportOutcome
+    """
+    from metaseg.report import write_report
+    from metaseg.tracking.model_uri import parse_alias_uri
+
+    hooks = hooks or JobHooks()
+    if previous is not None and previous_labels is not None:
+        raise ConfigError(
+            "give either previous (a registered model) or previous_labels (a labels file), "
+            f"not both: got {previous!r} and {str(previous_labels)!r}."
+        )
+    loaded = _load_promoted(model, tracking_uri, hooks)
+    options: dict[str, Any] = {
+        "title": title or f"Segments of {loaded.name}",
+        "model_label": f"{loaded.name} version {loaded.version}",
+    }
+    compared = None
+    if previous_labels is not None:
+        from metaseg.data import read_table
+
+        options["previous"] = read_table(previous_labels)
+        compared = options["previous_name"] = f"labels in {Path(previous_labels).name}"
+    else:
+        if previous is not None:
+            other = _load_promoted(previous, tracking_uri, hooks)
+        elif loaded.alias == "champion" or parse_alias_uri(model).alias == "champion":
+            other = None
+        else:
+            other = find_champion(loaded.name, tracking_uri, hooks)
+        if other is not None and other.version != loaded.version:
+            options["previous"] = other.model.labels_
+            via = f"{other.alias}, " if other.alias else ""
+            compared = options["previous_name"] = f"{via}version {other.version}".strip()
+    if campaigns is not None:
+        from metaseg.data import read_table
+        from metaseg.over_time import campaign_report
+
+        options["campaigns"] = campaign_report(loaded.model.labels_, read_table(campaigns))
+    with hooks.stage("writing the report"):
+        path = write_report(loaded.model, out, **options)
+    return ReportOutcome(loaded, compared, path)
 
 
 @dataclass

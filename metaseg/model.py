@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -511,6 +512,25 @@ class MetaSegmenter(BaseEstimator):
         return self.summary_.merge(
             self.metrics_[keep], left_on="base_segment", right_index=True, how="left"
         )
+
+    def report(self, path: str | Path, **options: Any) -> Path:
+        """Write the segment report, one self-contained HTML page, to ``path``.
+
+        For every base segment and sub-segment: size and share, the name and the numbers
+        behind it, the profile against the parent, example customers and stability; with
+        ``previous=`` (the champion's labels) the migration since then, with
+        ``campaigns=`` (a :func:`metaseg.over_time.campaign_report` table) the campaign
+        results. See :func:`metaseg.report.write_report` for every option.
+
+        Examples
+        --------
+        >>> model.report("segments.html", title="Shop segments")  # doctest: +SKIP
+        PosixPath('segments.html')
+        """
+        from metaseg.report import write_report
+
+        check_is_fitted(self, "segments_")
+        return write_report(self, path, **options)
 
 
 # ------------------------------------------------------------------- helpers

@@ -38,7 +38,7 @@ def test_run_fit_reports_through_hooks_and_keeps_the_champion_ids(tmp_path):
     config = _config(tmp_path, tracking_uri=uri, register="jobs-shop")
 
     first = jobs.run_fit(config, hooks=hooks)
-    assert stages == ["reading data", "computing facts", "sub-segmenting"]
+    assert stages == ["reading data", "computing facts", "sub-segmenting", "logging to MLflow"]
     assert set(advanced) == set(first.model.segments_)
     assert any("no champion of 'jobs-shop' yet" in m for m in messages)
     assert first.run.registered_version == "1"
@@ -77,7 +77,24 @@ def test_score_and_drift_jobs_label_with_the_champion_and_report_drift(tmp_path)
     )
 
     out = tmp_path / "labels.parquet"
-    scored = jobs.run_score(config, "models:/jobs-shop@champion", out=out, tracking_uri=uri)
+    stages: list[str] = []
+
+    @contextmanager
+    def stage(label):
+        stages.append(label)
+        yield lambda name: None
+
+    hooks = jobs.JobHooks(message=lambda text: None, stage=stage)
+    scored = jobs.run_score(
+        config, "models:/jobs-shop@champion", out=out, tracking_uri=uri, hooks=hooks
+    )
+    assert stages == [
+        "loading the model",
+        "reading data",
+        "computing facts",
+        "scoring",
+        "exporting labels",
+    ]
     written = pd.read_parquet(out)
     assert len(written) == len(scored.labels) == 2_000
     assert set(written["model_name"]) == {"jobs-shop"}

@@ -43,7 +43,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
         "renumber",
         "alignment",
     ),  # profiles; facts at fit time; renumbering
-    ("segmentation_spec",),  # the validated segmentation block
+    ("segmentation_spec", "report"),  # the validated segmentation block; the report page
     ("model",),  # MetaSegmenter
     ("over_time",),  # identities, drift, campaigns (pure)
     ("export",),  # labels to files, SQL, webhooks
@@ -55,8 +55,9 @@ STAGES: tuple[tuple[str, ...], ...] = (
 )
 RANK = {name: rank for rank, names in enumerate(STAGES) for name in names}
 #: Downward imports that are still refused: tracking records runs and receives the
-#: figures to log as a callback (``log_fit(plots=metaseg.plots.save_all)``).
-FORBIDDEN: frozenset[tuple[str, str]] = frozenset({("tracking", "plots")})
+#: figures and the report page to log as callbacks (``log_fit(plots=metaseg.plots.save_all,
+#: report=metaseg.report.write_report)``).
+FORBIDDEN: frozenset[tuple[str, str]] = frozenset({("tracking", "plots"), ("tracking", "report")})
 
 
 def _unit(path: Path) -> str:

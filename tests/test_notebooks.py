@@ -90,8 +90,11 @@ def test_quickstart_runs_end_to_end(tmp_path, monkeypatch):
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     runs = compare("metaseg-quickstart", tracking_uri=uri)
-    assert len(runs) == 2
+    # two fits by hand, one retrain by the fit job
+    assert len(runs) == 3
     assert set(runs["segment.churned.algorithm"]) == {"gmm", "hdbscan"}
+    # the retrain kept every sub-segment of the champion: identity continuity from a notebook
+    assert "identities against shop-quickstart version 1: 17 kept, 0 new, 0 vanished" in text
     champion = load_champion("shop-quickstart", tracking_uri=uri)
     assert champion.version == "1"
 
@@ -105,6 +108,12 @@ def test_quickstart_runs_end_to_end(tmp_path, monkeypatch):
     with sqlite3.connect(work / "crm.db") as connection:
         rows = connection.execute("SELECT COUNT(*) FROM segment_labels").fetchone()[0]
     assert rows == len(labels)
+    # the score job labelled next month's shop with the champion
+    next_month = pd.read_parquet(work / "labels_next_month.parquet")
+    assert len(next_month) == 10_000
+    assert set(next_month["model_version"]) == {"1"}
+    assert set(next_month["run_id"]) == {champion.run_id}
+    assert "retrain and champion agree on" in text
 
 
 def test_online_retail_runs_end_to_end(shared_data, tmp_path, monkeypatch):
@@ -127,7 +136,10 @@ def test_online_retail_runs_end_to_end(shared_data, tmp_path, monkeypatch):
 
     work = _scratch(tmp_path, "metaseg-online-retail-")
     labels = pd.read_parquet(work / "online_retail_labels.parquet")
-    assert f"exported {len(labels):,} labels of online-retail version 2" in text
+    # the fit job reproduced the step-by-step fit; the score job exported the champion's labels
+    assert "same labels as the fit above: True" in text
+    assert f"file: {len(labels):,} labels" in text
+    assert "model: online-retail version 2 (champion)" in text
     assert labels["customer_id"].is_unique
     assert set(labels["model_version"]) == {"2"}
     assert set(labels["base_segment"]) <= {*rfm.segment_names, rfm.catch_all}

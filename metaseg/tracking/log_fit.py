@@ -27,6 +27,7 @@ from metaseg.tracking import names
 from metaseg.tracking.dataset import facts_dataset
 from metaseg.tracking.local import (
     PlotWriter,
+    ReportWriter,
     config_document,
     new_output_dir,
     save_labels,
@@ -110,6 +111,7 @@ def log_fit(
     max_retries: int = DEFAULT_MAX_RETRIES,
     tags: Mapping[str, str] | None = None,
     plots: PlotWriter | None = None,
+    report: ReportWriter | None = None,
 ) -> FitRun:
     """Log a fitted segmentation as one MLflow run, saving its outputs locally first.
 
@@ -151,6 +153,11 @@ def log_fit(
         ``plots(model, folder)`` draws the run's figures into ``plots/``: pass
         :func:`metaseg.plots.save_all` (as ``metaseg fit`` and :func:`metaseg.jobs.run_fit`
         do). None (the default) logs no figure; tracking never imports the plots.
+    report : callable, optional
+        ``report(model, path)`` writes the segment report page to ``path``
+        (``report/segment_report.html``): pass :func:`metaseg.report.write_report`, or
+        a closure that adds the champion's labels (as :func:`metaseg.jobs.run_fit`
+        does). None (the default) logs no report; tracking never imports the report.
 
     Returns
     -------
@@ -178,7 +185,13 @@ def log_fit(
     document = config_document(config, model)
     folder = new_output_dir(artifacts_dir)
     files = save_outputs(
-        folder, model, model.labels_, config=document, data_report=data_report, plots=plots
+        folder,
+        model,
+        model.labels_,
+        config=document,
+        data_report=data_report,
+        plots=plots,
+        report=report,
     )
     try:
         probe(uri, timeout=timeout, max_retries=max_retries)
@@ -260,7 +273,7 @@ def _log(
     import mlflow.data
     from mlflow.entities import Metric, Param
 
-    from metaseg.tracking.pyfunc import model_config
+    from metaseg.tracking.pyfunc import model_config, write_model_config
     from metaseg.tracking.registry import register_version
 
     experiment_id = _experiment_id(client, uri, experiment)
@@ -281,12 +294,19 @@ def _log(
         )
         mlflow.log_input(dataset, context="training")
         segmenter_path = save_model(folder, model)
+        # the config travels as an artifact: a model_config would be copied into the params
+        config_path = write_model_config(
+            folder / names.LOCAL_MODEL_CONFIG_PATH,
+            model_config(kinds, Provenance(register, None, run_id), getattr(model, "as_of_", None)),
+        )
         info = mlflow.pyfunc.log_model(
             name=names.MODEL_NAME,
             python_model=str(_ENTRY_FILE),
-            artifacts={names.SEGMENTER_ARTIFACT: str(segmenter_path)},
-            model_config=model_config(kinds, Provenance(register, None, run_id)),
-            signature=input_signature(kinds),
+            artifacts={
+                names.SEGMENTER_ARTIFACT: str(segmenter_path),
+                names.CONFIG_ARTIFACT: str(config_path),
+            },
+            signature=input_signature(kinds, optional=list(facts.columns)),
             pip_requirements=_requirements(),
         )
         digest = _logged_model_digest(client, uri, info.model_id)

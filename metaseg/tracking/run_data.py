@@ -21,6 +21,7 @@ from metaseg.tracking.names import (
     TAG_N_CUSTOMERS,
     TAG_SEGMENT_ALGORITHM,
     TAG_SEGMENT_DECISION,
+    TAG_SEGMENT_FEATURES,
     overall_key,
     safe_key,
     segment_key,
@@ -103,7 +104,8 @@ def fit_metrics(model: Any) -> dict[str, float]:
 
 
 def fit_tags(model: Any) -> dict[str, str]:
-    """Tags describing the fitted model: as-of date, size, algorithm per base segment."""
+    """Tags describing the fitted model: as-of date, size, and per base segment its
+    algorithm, the features it was clustered on and why it was split or not."""
     tags: dict[str, str] = {}
     as_of = getattr(model, "as_of_", None)
     if as_of is not None:
@@ -111,6 +113,10 @@ def fit_tags(model: Any) -> dict[str, str]:
     tags[TAG_N_CUSTOMERS] = str(len(model.labels_))
     for segment, algorithm in model.metrics_["algorithm"].items():
         tags[f"{TAG_SEGMENT_ALGORITHM}{safe_key(segment)}"] = str(algorithm)
+    for segment, fitted in getattr(model, "segments_", {}).items():
+        features = list(getattr(fitted, "features", None) or [])
+        if features:
+            tags[f"{TAG_SEGMENT_FEATURES}{safe_key(segment)}"] = ", ".join(features)[:5_000]
     for segment, reason in model.metrics_["reason"].items():
         if isinstance(reason, str) and reason:
             tags[f"{TAG_SEGMENT_DECISION}{safe_key(segment)}"] = reason[:5_000]
