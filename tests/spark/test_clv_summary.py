@@ -40,3 +40,27 @@ def test_spark_summary_equals_duckdb(spark: Any, spark_events: Any, shop: Any) -
             equal_nan=True,
             err_msg=column,
         )
+
+
+def test_spark_clv_facts_equal_pandas(
+    spark: Any, spark_events: Any, spark_facts: Any, shop: Any
+) -> None:
+    from metaseg.clv import CLVSettings, add_clv_facts, clv_fact_columns, fit_clv_model
+    from metaseg.facts import compute_facts
+    from metaseg.spark import add_clv_facts_spark
+
+    from .conftest import AS_OF, EVENT_COLUMNS
+
+    events = shop.events[EVENT_COLUMNS]
+    facts = compute_facts(events, shop.customers, as_of=AS_OF)
+    clv = fit_clv_model(events, facts, CLVSettings(horizons=(30, 365), discount_rate=0.1))
+    want = add_clv_facts(facts, events, clv)
+    got = (
+        add_clv_facts_spark(spark, spark_facts, spark_events, clv, as_of=AS_OF)
+        .toPandas()
+        .sort_values("customer_id", ignore_index=True)
+    )
+    assert got["customer_id"].tolist() == want["customer_id"].tolist()
+    assert (want["frequency"] == 0).any()  # customers without a purchase are covered too
+    for column in clv_fact_columns((30, 365)):
+        np.testing.assert_allclose(got[column], want[column], rtol=1e-9, err_msg=column)
