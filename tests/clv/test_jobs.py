@@ -2,32 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from metaseg import jobs
+from metaseg._yaml import load_yaml
 from metaseg.config import load_config
 from metaseg.exceptions import ConfigError
 from metaseg.tracking import load_champion, promote
 
+CONFIG = Path(__file__).resolve().parents[2] / "configs" / "potential_value.yaml"
+
 
 def _config(uri: str) -> object:
-    return load_config(
-        {
-            "name": "clv-shop",
-            "data": {"source": "synthetic", "synthetic": {"n_customers": 2_000, "seed": 2}},
-            "facts": {"clv": {"horizons": [90, 365], "discount_rate": 0.1}},
-            "segmentation": {
-                "rules": "potential_value",
-                "n_bootstrap": 0,
-                "default": {
-                    "features": {"features": ["p_alive", "clv_365d", "expected_avg_order_value"]}
-                },
-            },
-            "tracking": {"experiment": "clv", "tracking_uri": uri, "register": "clv-shop"},
-        }
-    )
+    """The shipped example, on a smaller shop and a temporary MLflow store."""
+    document = load_yaml(CONFIG, what="configuration")
+    document["data"]["synthetic"] = {"n_customers": 2_000, "seed": 2}
+    document["tracking"] = {"experiment": "clv", "tracking_uri": uri, "register": "clv-shop"}
+    return load_config(document)
 
 
 def test_fit_keeps_the_clv_model_and_scoring_uses_it(tmp_path) -> None:
@@ -46,6 +41,11 @@ def test_fit_keeps_the_clv_model_and_scoring_uses_it(tmp_path) -> None:
     counted = [e for e in fitted.inputs.report.entries if "without a purchase" in e.reason]
     assert counted and counted[0].rows == int(never.sum())
     assert set(model.labels_["base_segment"]) >= {"stars", "rising", "no_purchase"}
+    from mlflow.tracking import MlflowClient
+
+    logged = MlflowClient(uri).get_run(fitted.run.run_id).data.metrics
+    assert logged["clv.bgnbd.r"] == pytest.approx(model.clv_.bgnbd_.r)
+    assert logged["clv.gamma_gamma.n_customers"] == model.clv_.gamma_gamma_.n_customers
 
     promote(
         "clv-shop",
@@ -63,6 +63,10 @@ def test_fit_keeps_the_clv_model_and_scoring_uses_it(tmp_path) -> None:
         scored.labels["segment"].reset_index(drop=True),
         model.labels_["segment"].reset_index(drop=True),
     )
+    # drift compares the potential-value facts the model reads, computed with its own model
+    drift = jobs.run_drift(config, "models:/clv-shop@champion", tracking_uri=uri)
+    assert {"p_alive", "clv_365d"} <= set(drift.report.psi["fact"])
+    assert (drift.report.psi.loc[drift.report.psi["fact"] == "clv_365d", "psi"] < 0.01).all()
 
 
 def test_validate_computes_the_clv_facts_the_rules_read(tmp_path) -> None:
