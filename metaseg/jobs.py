@@ -147,6 +147,13 @@ def fit_clv_facts(
         f"on {bg.n_customers:,} buyers; Gamma-Gamma p={gg.p:.3g} q={gg.q:.3g} "
         f"gamma={gg.gamma:.3g} on {gg.n_customers:,} repeat buyers"
     )
+    inputs.report.add(
+        "clv_facts",
+        "info",
+        "repeat customers left out of the spend model (repeat purchases worth 0)",
+        rows=gg.n_without_value,
+        unit="customers",
+    )
     return add_clv_facts(facts, inputs.events, clv, report=inputs.report), clv
 
 

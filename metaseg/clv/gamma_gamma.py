@@ -13,6 +13,7 @@ iso-value curves for customer base analysis". Journal of Marketing Research 42(4
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +22,7 @@ from scipy import optimize, special
 
 from metaseg._messages import preview
 from metaseg.clv._inputs import grouped
-from metaseg.exceptions import DataError
+from metaseg.exceptions import DataError, DataQualityWarning
 
 _NAMES = ("p", "q", "gamma")
 
@@ -40,6 +41,9 @@ class GammaGammaFit:
         Repeat customers the model was fitted on.
     converged : bool
         Whether the optimiser reported success.
+    n_without_value : int
+        Repeat customers left out of the fit because their repeat purchases have no
+        positive mean value (free orders, amounts of 0).
     """
 
     p: float
@@ -48,6 +52,7 @@ class GammaGammaFit:
     log_likelihood: float
     n_customers: int
     converged: bool
+    n_without_value: int = 0
 
     @property
     def params_(self) -> dict[str, float]:
@@ -106,8 +111,9 @@ def fit_gamma_gamma(
     ----------
     summary : DataFrame
         ``frequency`` and ``monetary_value`` (mean value of the repeat purchase days).
-        Only rows with ``frequency > 0`` and a positive ``monetary_value`` are fitted;
-        a non-positive value is an error (the model has positive spend).
+        Only rows with ``frequency > 0`` and a positive ``monetary_value`` are fitted
+        (the model has positive spend): repeat customers whose mean value is 0 are left
+        out, counted in ``n_without_value`` and in a warning.
     initial : tuple of 3 floats
         Starting values of ``p, q, gamma``.
 
@@ -132,12 +138,20 @@ def fit_gamma_gamma(
     m = summary["monetary_value"].to_numpy(dtype=np.float64)
     repeat = (x > 0) & np.isfinite(m)
     bad = repeat & (m <= 0)
-    if bad.any():
+    if (m[repeat] < 0).any():
         raise DataError(
-            f"fit_gamma_gamma: monetary_value must be > 0 for repeat customers, but "
-            f"{int(bad.sum()):,} have {preview(m[bad][:3].tolist())}; leave out customers whose "
-            "repeat purchases have no value, or give them their amounts."
+            f"fit_gamma_gamma: monetary_value must be >= 0, got "
+            f"{preview(m[repeat & (m < 0)][:3].tolist())}; amounts are never negative."
         )
+    if bad.any():
+        warnings.warn(
+            f"fit_gamma_gamma: {int(bad.sum()):,} repeat customer(s) have repeat purchases "
+            "worth 0 in total; they are left out of the spend model (it models positive "
+            "spend) and their expected order value is shrunk from 0 towards the mean.",
+            DataQualityWarning,
+            stacklevel=2,
+        )
+        repeat &= ~bad
     if repeat.sum() < 2:
         raise DataError(
             f"fit_gamma_gamma: only {int(repeat.sum())} customer(s) have a repeat purchase with "
@@ -165,4 +179,4 @@ def fit_gamma_gamma(
     gamma = float(gamma_scaled * scale)
     ll = log_likelihood(np.array([p, q, gamma]), x, m, weights)
     converged = bool(np.isfinite(ll)) and (result.success or result.status == 2)
-    return GammaGammaFit(float(p), float(q), gamma, ll, int(total), converged)
+    return GammaGammaFit(float(p), float(q), gamma, ll, int(total), converged, int(bad.sum()))

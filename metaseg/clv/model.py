@@ -136,9 +136,7 @@ class CLVModel(BaseEstimator):
                 f"discount_rate must be a yearly rate in [0, 10), e.g. 0.1 for 10 %, got {rate!r}."
             )
         if self.backend not in ("scipy", "pymc-marketing"):
-            raise ConfigError(
-                f"backend must be 'scipy' or 'pymc-marketing', got {self.backend!r}."
-            )
+            raise ConfigError(f"backend must be 'scipy' or 'pymc-marketing', got {self.backend!r}.")
         step = self.step_days
         if isinstance(step, bool) or not isinstance(step, int) or step <= 0:
             raise ConfigError(f"step_days must be a positive whole number of days, got {step!r}.")

@@ -90,3 +90,24 @@ def test_errors_name_the_parameter(cdnow_summary: pd.DataFrame) -> None:
         fit_bgnbd(cdnow_summary.assign(frequency=0))
     with pytest.raises(ConfigError, match="time_unit_days"):
         CLVModel(time_unit_days=1.0).fit(cdnow_summary)  # summary is in weeks
+
+
+def test_repeat_purchases_worth_nothing_are_left_out_and_counted(
+    cdnow_summary: pd.DataFrame,
+) -> None:
+    from metaseg.clv import fit_gamma_gamma
+    from metaseg.exceptions import DataQualityWarning
+
+    free = cdnow_summary.copy()
+    repeaters = free.index[free["frequency"] > 0][:3]
+    free.loc[repeaters, "monetary_value"] = 0.0
+    with pytest.warns(DataQualityWarning, match="3 repeat customer"):
+        fit = fit_gamma_gamma(free)
+    assert fit.n_without_value == 3 and fit.n_customers == 943
+    model = CLVModel(horizons=(90,))
+    with pytest.warns(DataQualityWarning):
+        model.fit(free)
+    value = model.predict(free).loc[repeaters, "expected_avg_order_value"]
+    assert ((value > 0) & (value < model.gamma_gamma_.population_mean)).all()
+    with pytest.raises(DataError, match=">= 0"):
+        fit_gamma_gamma(free.assign(monetary_value=-free["monetary_value"]))
