@@ -76,9 +76,13 @@ def main() -> None:
         "published": PUBLISHED,
         "times": times,
     }
-    big = simulate_summary(ours_bg, n_customers=args.n, random_state=0)
+    big = simulate_summary(ours_bg, n_customers=args.n, max_T=78.0, random_state=0)
+    # mean of x gamma(p, nu) spends with nu ~ gamma(q, rate gamma): the Gamma-Gamma process
+    rng = np.random.default_rng(0)
+    nu = rng.gamma(ours_gg.q, 1 / ours_gg.gamma, len(big))
+    x = np.maximum(big["frequency"].to_numpy(), 1)
+    big["monetary_value"] = rng.gamma(ours_gg.p * x, 1 / (nu * x))
     big_repeat = big[big["frequency"] > 0].copy()
-    big_repeat["monetary_value"] = 35.0 + np.random.default_rng(0).gamma(2.0, 5.0, len(big_repeat))
     t0 = time.perf_counter()
     try:
         big_bg, big_gg, big_times, (expected, alive) = _pymc_fit(big, big_repeat)
