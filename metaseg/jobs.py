@@ -9,14 +9,15 @@ same from ``metaseg fit``, ``metaseg demo`` and a notebook.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from metaseg._progress import stage as progress_stage
 from metaseg.config import MetasegConfig
 from metaseg.data.report import DataReport
 from metaseg.exceptions import ConfigError
@@ -122,6 +123,8 @@ def build_facts(
         as_of=as_of,
         windows=config.facts.windows,
         report=inputs.report,
+        durations=config.facts.durations,
+        custom=config.facts.custom,
     )
     if clv is not None:
         from metaseg.clv import add_clv_facts
@@ -167,14 +170,9 @@ def fit_model(
     return MetaSegmenter.from_config(config.segmentation).fit(facts, progress=progress, clv=clv)
 
 
-@contextmanager
-def _silent_stage(label: str) -> Iterator[Callable[[str], None]]:
-    yield lambda name: None
-
-
 @dataclass(frozen=True)
 class JobHooks:
-    """How a job tells its caller what it is doing (it never prints by itself).
+    """How a job tells its caller what it is doing (it prints nothing but a progress bar).
 
     Attributes
     ----------
@@ -182,12 +180,13 @@ class JobHooks:
         ``message(text)`` for one line of progress; logged at INFO by default.
     stage : callable
         ``stage(label)`` returns a context manager around one long step; it yields
-        ``advance(name)``, called as the step moves on (one base segment fitted). Silent
-        by default; the command line draws a progress bar.
+        ``advance(name)``, called as the step moves on (one base segment fitted). By
+        default a ``tqdm.auto`` bar in notebooks and terminals, nothing in batch logs
+        (:func:`metaseg._progress.stage`); the command line adds ``--quiet``.
     """
 
     message: Callable[[str], None] = log.info
-    stage: Callable[[str], AbstractContextManager[Callable[[str], None]]] = _silent_stage
+    stage: Callable[[str], AbstractContextManager[Callable[[str], None]]] = progress_stage
 
 
 @dataclass

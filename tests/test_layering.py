@@ -25,6 +25,8 @@ FOUNDATION = (
     "schema",
     "provenance",
     "display",
+    "_progress",
+    "_frames",
 )
 
 #: The stages, lowest first: the flow of a segmentation, then the edges that do I/O.
@@ -42,7 +44,9 @@ STAGES: tuple[tuple[str, ...], ...] = (
         "fact_reference",
         "renumber",
         "alignment",
-    ),  # profiles; facts at fit time; renumbering
+        "edits",
+        "explain",
+    ),  # profiles; facts at fit time; renumbering; edit steps; explanations
     ("segmentation_spec", "report"),  # the validated segmentation block; the report page
     ("model",),  # MetaSegmenter
     ("over_time",),  # identities, drift, campaigns (pure)

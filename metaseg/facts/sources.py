@@ -97,7 +97,9 @@ def parquet_files(source: str | os.PathLike | Sequence[str | os.PathLike]) -> li
     return files
 
 
-def attach_events(con: duckdb.DuckDBPyConnection, events: Any) -> dict[str, str]:
+def attach_events(
+    con: duckdb.DuckDBPyConnection, events: Any, extra: Sequence[str] = ()
+) -> dict[str, str]:
     """Make ``events`` available as the relation ``events``; return its column types.
 
     Parameters
@@ -106,6 +108,9 @@ def attach_events(con: duckdb.DuckDBPyConnection, events: Any) -> dict[str, str]
         The connection the facts query will run on.
     events : DataFrame, path, or list of paths
         Standard events in memory, or Parquet file(s) / folder(s) DuckDB reads directly.
+    extra : sequence of str
+        Other columns of a DataFrame to make available (those custom facts read); a
+        Parquet source keeps all its columns.
 
     Returns
     -------
@@ -113,7 +118,8 @@ def attach_events(con: duckdb.DuckDBPyConnection, events: Any) -> dict[str, str]
         Column name to DuckDB type name, in column order.
     """
     if isinstance(events, pd.DataFrame):
-        wanted = [c for c in schema.EVENT_COLUMNS if c in events.columns]
+        wanted = [c for c in (*schema.EVENT_COLUMNS, *extra) if c in events.columns]
+        wanted = list(dict.fromkeys(wanted))
         missing = [c for c in schema.EVENT_REQUIRED if c not in events.columns]
         if missing:
             raise _missing_column_error(missing[0], [str(c) for c in events.columns])
@@ -253,6 +259,29 @@ def _missing_column_error(column: str, found: list[str]) -> DataError:
         f"({', '.join(schema.EVENT_REQUIRED)}). Columns found: {available(found)}."
         f"{did_you_mean(column, found)} Rename or map the column (metaseg.data) first."
     )
+
+
+def value_kinds(types: dict[str, str]) -> dict[str, str]:
+    """Column -> ``text``, ``number``, ``bool``, ``timestamp`` or ``other``, from DuckDB types.
+
+    Examples
+    --------
+    >>> value_kinds({"a": "VARCHAR", "b": "DOUBLE", "c": "BOOLEAN", "d": "ENUM('x')"})
+    {'a': 'text', 'b': 'number', 'c': 'bool', 'd': 'text'}
+    """
+    kinds = {}
+    for column, sql_type in types.items():
+        if _is_text(sql_type):
+            kinds[column] = "text"
+        elif _is_number(sql_type):
+            kinds[column] = "number"
+        elif sql_type == "BOOLEAN":
+            kinds[column] = "bool"
+        elif _is_timestamp(sql_type):
+            kinds[column] = "timestamp"
+        else:
+            kinds[column] = "other"
+    return kinds
 
 
 def check_event_types(types: dict[str, str]) -> None:

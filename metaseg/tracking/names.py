@@ -26,6 +26,9 @@ TAG_SEGMENT_ALGORITHM: Final = "metaseg.algorithm."  # + safe segment name
 TAG_SEGMENT_DECISION: Final = "metaseg.decision."  # + safe segment name: split or not, why
 TAG_LOCAL_DIR: Final = "metaseg.local_dir"
 TAG_MODEL_ID: Final = "metaseg.model_id"
+TAG_N_EDITS: Final = "metaseg.n_edits"  # edits made after the fit (merge, split, ...)
+#: The edits made after the fit, oldest first (``MetaSegmenter.edits()``), as JSON.
+EDITS_PATH: Final = "edits/edits.json"
 
 # Model-version tags (and the run tag of the logged model's hash).
 TAG_MODEL_SHA256: Final = "metaseg.model_sha256"

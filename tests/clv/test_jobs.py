@@ -83,3 +83,21 @@ def test_config_errors_name_the_setting() -> None:
         load_config({"facts": {"clv": {"horizons": [0]}}})
     with pytest.raises(ConfigError, match="facts.clv.backend"):
         load_config({"facts": {"clv": {"backend": "lifetimes"}}})
+
+
+def test_a_model_with_clv_predicts_from_events_with_its_own_clv_facts() -> None:
+    from metaseg.clv import CLVSettings, add_clv_facts, fit_clv_model
+    from metaseg.datasets import make_shop
+    from metaseg.facts import compute_facts
+    from metaseg.model import MetaSegmenter
+
+    shop = make_shop(n_customers=1_500, seed=5)
+    facts = compute_facts(shop.events, shop.customers)
+    clv = fit_clv_model(shop.events, facts, CLVSettings(horizons=(365,)))
+    facts = add_clv_facts(facts, shop.events, clv)
+    model = MetaSegmenter(rules="potential_value", n_bootstrap=0, random_state=0)
+    model.fit(facts, clv=clv)
+    assert model.clv_ is clv
+    from_events = model.predict(shop.events, customers=shop.customers)
+    from_facts = model.predict(facts)
+    assert from_events["segment"].tolist() == from_facts["segment"].tolist()
