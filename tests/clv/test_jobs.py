@@ -66,7 +66,9 @@ def test_fit_keeps_the_clv_model_and_scoring_uses_it(tmp_path) -> None:
     # drift compares the potential-value facts the model reads, computed with its own model
     drift = jobs.run_drift(config, "models:/clv-shop@champion", tracking_uri=uri)
     assert {"p_alive", "clv_365d"} <= set(drift.report.psi["fact"])
-    assert (drift.report.psi.loc[drift.report.psi["fact"] == "clv_365d", "psi"] < 0.01).all()
+    psi = drift.report.psi
+    clv_rows = psi[(psi["fact"] == "clv_365d") & (psi["n_reference"] >= 50)]
+    assert len(clv_rows) >= 5 and (clv_rows["psi"] < 0.01).all()  # same data: no drift
 
 
 def test_validate_computes_the_clv_facts_the_rules_read(tmp_path) -> None:
