@@ -46,6 +46,9 @@ def load_cdnow(path: str | Path) -> pd.DataFrame:
 
     Examples
     --------
+    The file is not part of the repository (it sits in ``../shared/data``), so the
+    example is not run:
+
     >>> events = load_cdnow("../shared/data/cdnow_sample")  # doctest: +SKIP
     """
     source = Path(path)

@@ -50,6 +50,8 @@ def add_clv_facts_spark(
 
     Examples
     --------
+    It needs a Spark session, so the example is not run (``tests/spark`` runs it):
+
     >>> facts = add_clv_facts_spark(spark, facts, events, model.clv_, as_of="2025-12-31")  # doctest: +SKIP
     """
     require_pyspark()
