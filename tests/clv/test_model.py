@@ -111,3 +111,17 @@ def test_repeat_purchases_worth_nothing_are_left_out_and_counted(
     assert ((value > 0) & (value < model.gamma_gamma_.population_mean)).all()
     with pytest.raises(DataError, match=">= 0"):
         fit_gamma_gamma(free.assign(monetary_value=-free["monetary_value"]))
+
+
+def test_bgnbd_gradient_matches_finite_differences(cdnow_summary: pd.DataFrame) -> None:
+    from scipy.optimize import approx_fprime
+
+    from metaseg.clv.bgnbd import log_likelihood, log_likelihood_gradient
+
+    x, t_x, T = (cdnow_summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    w = np.ones_like(x)
+    for params in ([0.243, 4.414, 0.793, 2.426], [1.3, 0.7, 2.1, 0.4]):
+        point = np.array(params)
+        _, gradient = log_likelihood_gradient(point, x, t_x, T, w)
+        numeric = approx_fprime(point, lambda p: log_likelihood(p, x, t_x, T, w), 1e-6)
+        np.testing.assert_allclose(gradient, numeric, rtol=1e-4, atol=1e-2)
