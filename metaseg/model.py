@@ -1215,11 +1215,12 @@ def is_events(table: Any) -> bool:
     >>> is_events(pd.DataFrame(columns=["customer_id", "recency_days"]))
     False
     """
-    return (
-        isinstance(table, pd.DataFrame)
-        and schema.TIMESTAMP in table.columns
-        and schema.EVENT_TYPE in table.columns
-    )
+    from metaseg._frames import column_names, is_table
+
+    if not is_table(table):
+        return False
+    columns = set(column_names(table))
+    return schema.TIMESTAMP in columns and schema.EVENT_TYPE in columns
 
 
 def _facts_of(
@@ -1234,9 +1235,10 @@ def _facts_of(
     potential-value facts of ``clv``, the model's own, when it has one); and which it was."""
     import logging
 
-    from metaseg._frames import as_pandas
+    from metaseg._frames import as_arrow, as_pandas, is_arrow
 
-    data = as_pandas(data, "facts")
+    if is_arrow(data):  # once: a stream can be read only once
+        data = as_arrow(data, "facts or events")
     if not is_events(data):
         if customers is not None:
             raise ConfigError(
@@ -1244,7 +1246,8 @@ def _facts_of(
                 "facts (one row per customer, attributes already joined). Drop customers=, "
                 "or pass the events."
             )
-        return data, "facts"
+        return as_pandas(data, "facts"), "facts"
+    # events stay as they came: DuckDB reads pandas, Arrow and polars tables in place
     from metaseg.facts import compute_facts
 
     options: dict[str, Any] = {} if windows is None else {"windows": windows}
@@ -1694,7 +1697,7 @@ def segment(
 
     options: dict[str, Any] = {} if windows is None else {"windows": windows}
     table = None if customers is None else as_pandas(customers, "customers")
-    facts = compute_facts(as_pandas(events, "events"), table, as_of=as_of, **options)
+    facts = compute_facts(events, table, as_of=as_of, **options)
     model = MetaSegmenter(rules=rules, random_state=random_state, **params)
     model.fit(facts)
     model.input_kind_ = "events"

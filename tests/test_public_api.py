@@ -7,6 +7,7 @@ import logging
 import subprocess
 import sys
 
+import pandas as pd
 import pyarrow as pa
 import pytest
 
@@ -81,6 +82,29 @@ def test_pyarrow_tables_are_accepted_wherever_a_frame_goes_in(shop):
     # any Arrow C stream exporter (polars, DuckDB results, ...) goes through pyarrow
     stream = pa.RecordBatchReader.from_batches(table.schema, table.to_batches())
     assert len(model.predict(stream, as_of=facts.attrs["as_of"])) == len(facts)
+
+
+def test_events_from_arrow_and_polars_are_read_in_place_with_the_same_facts(shop):
+    pl = pytest.importorskip("polars", reason="polars is an optional dependency")
+    customers, events = shop
+    expected = compute_facts(events, customers)
+
+    class ArrowStreamOnly:
+        """An Arrow C stream exporter with no to_pandas: DuckDB must read it as Arrow."""
+
+        def __init__(self, table):
+            self._table = table
+
+        def __arrow_c_stream__(self, requested_schema=None):
+            return self._table.__arrow_c_stream__(requested_schema)
+
+    table = pa.Table.from_pandas(events, preserve_index=False)
+    for given in (table, pl.from_pandas(events), ArrowStreamOnly(table)):
+        got = compute_facts(given, pa.Table.from_pandas(customers, preserve_index=False))
+        pd.testing.assert_frame_equal(got, expected, check_like=False)
+        model = metaseg.segment(given, customers, n_bootstrap=0, random_state=0)
+        assert model.input_kind_ == "events"
+        assert len(model.labels_) == len(expected)
 
 
 def test_polars_frames_when_installed(shop):

@@ -1,4 +1,5 @@
-"""Typed conditions on the columns of a source table, for the cleaning steps of a mapping.
+"""Typed conditions on the columns of a table: the cleaning steps of a mapping, and the
+``where:`` of custom facts (:mod:`metaseg.facts.event_filters` compiles these to SQL).
 
 A condition is data, never code. Its keys decide its kind:
 
@@ -8,14 +9,16 @@ A condition is data, never code. Its keys decide its kind:
 - ``{column: Price, op: between, value: [lo, hi]}``: ``lo <= x <= hi``;
 - ``{column: StockCode, op: in, value: [B, M]}``: one of the values (``not_in``: none);
 - ``{column: Invoice, op: starts_with, value: C}``: text that starts with (``ends_with``,
-  ``contains``) a piece of text, compared as it is (case-sensitive, no pattern);
+  ``contains``) a non-empty piece of text, compared as it is (case-sensitive, no pattern);
 - ``{column: Description, op: is_null}``: the value is missing (``not_null``: present).
 
 The same vocabulary as the rules of :mod:`metaseg.rules.conditions`, with ``column``
 where rules say ``fact``. A missing value satisfies only ``is_null`` (so ``not`` of a
-comparison holds for it). Values are typed: a number for a numeric column, text for a
-text column (quote codes that look like numbers: ``'85048'``), a date or date-time for
-a time column, a boolean for a boolean column; a mismatch is a
+comparison holds for it). Values are typed: a finite number (whole numbers up to
+2**53), text (up to 1,000 characters), a date or date-time, or a boolean; an ``in``
+list holds at most 10,000 values of one kind. A value must fit its column: a number
+for a numeric column, text for a text column (quote codes that look like numbers:
+``'85048'``), a date for a time column; a mismatch is a
 :class:`~metaseg.exceptions.ConfigError` naming the step, the column and the value.
 
 Examples
@@ -38,10 +41,21 @@ from typing import Annotated, Any, Final, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Discriminator, Field, Tag, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+)
 
 from metaseg._messages import available, did_you_mean, preview
-from metaseg._yaml import config_error_from_pydantic
+from metaseg._yaml import UNION_TAG, config_error_from_pydantic
 from metaseg.data._models import StrictModel, pydantic_errors
 from metaseg.exceptions import ConfigError
 
@@ -51,13 +65,20 @@ __all__ = [
     "ColumnCondition",
     "Condition",
     "Not",
+    "check_value",
     "columns_of",
+    "depth",
     "describe_condition",
     "evaluate",
+    "leaves",
     "parse_condition",
+    "value_kind",
+    "walk",
 ]
 
 COMPARISON_OPS: Final = ("==", "!=", "<", "<=", ">", ">=")
+ORDER_OPS: Final = ("<", "<=", ">", ">=", "between")
+LIST_OPS: Final = ("between", "in", "not_in")
 TEXT_OPS: Final = ("starts_with", "ends_with", "contains")
 NULL_OPS: Final = ("is_null", "not_null")
 #: Every ``op`` a column condition accepts.
@@ -78,6 +99,11 @@ Op = Literal[
     "is_null",
     "not_null",
 ]
+#: Longest text value, and most values in one ``in`` list.
+MAX_VALUE_CHARS: Final = 1_000
+MAX_IN_VALUES: Final = 10_000
+#: Largest integer a value may hold (exact in float64).
+MAX_EXACT_INT: Final = 2**53
 
 
 def value_kind(value: Any) -> str:
@@ -102,16 +128,84 @@ def value_kind(value: Any) -> str:
     )
 
 
-def _check_scalar(value: Any) -> None:
+def check_value(value: Any) -> Any:
+    """Validate one value: a finite number, text, a boolean or a date; never null.
+
+    Examples
+    --------
+    >>> check_value("C")
+    'C'
+    >>> check_value(float("nan"))
+    Traceback (most recent call last):
+    ...
+    ValueError: a value may not be NaN; test for missing values with op: is_null
+    """
     if value is None:
         raise ValueError("a value may not be null; test for missing values with op: is_null")
     kind = value_kind(value)
-    if kind == "number" and math.isnan(float(value)):
-        raise ValueError("a value may not be NaN; test for missing values with op: is_null")
+    if kind == "number" and not isinstance(value, bool | np.bool_):
+        if isinstance(value, int | np.integer) and abs(int(value)) > MAX_EXACT_INT:
+            raise ValueError(f"the number {value} is larger than {MAX_EXACT_INT:,} in size")
+        if math.isnan(float(value)):
+            raise ValueError("a value may not be NaN; test for missing values with op: is_null")
+        if not math.isfinite(float(value)):
+            raise ValueError(f"a value must be a finite number, got {value}")
+    if kind == "text":
+        if len(value) > MAX_VALUE_CHARS:
+            raise ValueError(
+                f"a text value may have at most {MAX_VALUE_CHARS:,} characters, got {len(value):,}"
+            )
+        if "\x00" in value:
+            raise ValueError(f"a text value may not hold NUL characters, got {value!r:.60}")
+    return value
 
 
-class ColumnCondition(StrictModel):
-    """``column op value``: one test on one source column.
+def _check_values(value: Any, info: ValidationInfo) -> Any:
+    """The value (or values) of a column condition fit its op."""
+    op = info.data.get("op")  # absent when the op itself is invalid
+    if value is None and op in NULL_OPS:
+        return value
+    if op in NULL_OPS:
+        raise ValueError(f"op {op} takes no value; remove 'value: {value!r:.40}'")
+    if op not in LIST_OPS:
+        check_value(value)
+        if op in TEXT_OPS and not isinstance(value, str):
+            raise ValueError(f"op {op} needs text, got {value!r}; quote it: '{value}'")
+        if op in TEXT_OPS and not value:
+            raise ValueError(f"op {op} needs text of at least one character, got ''")
+        return value
+    if not isinstance(value, list | tuple) or not value:
+        raise ValueError(f"op {op} needs a list of values, e.g. value: [B, M]; got {value!r:.60}")
+    if len(value) > MAX_IN_VALUES:
+        raise ValueError(f"op {op} takes at most {MAX_IN_VALUES:,} values, got {len(value):,}")
+    if op == "between" and len(value) != 2:
+        raise ValueError(f"op between needs [low, high], got {len(value)} values")
+    for one in value:
+        check_value(one)
+    kinds = sorted({value_kind(v) for v in value})
+    if len(kinds) > 1:
+        raise ValueError(
+            f"the values {preview(value)} mix {' and '.join(kinds)}; use values of "
+            "one kind (quote codes that look like numbers)"
+        )
+    if op == "between":
+        if kinds == ["bool"]:
+            raise ValueError(f"op between needs ordered values, not booleans {list(value)!r}")
+        if _ordered(value[0]) > _ordered(value[1]):
+            raise ValueError(
+                f"between needs [low, high] with low <= high, got {list(value)!r}; swap them"
+            )
+    return list(value)
+
+
+class _Node(StrictModel):
+    """A node of a condition tree; dumps with its YAML keys, so that dumps read back."""
+
+    model_config = ConfigDict(serialize_by_alias=True)
+
+
+class ColumnCondition(_Node):
+    """``column op value``: one test on one column.
 
     Examples
     --------
@@ -121,80 +215,72 @@ class ColumnCondition(StrictModel):
 
     column: Annotated[str, Field(min_length=1)]
     op: Op
-    value: Any = None
+    value: Annotated[Any, AfterValidator(_check_values)] = None
 
     @model_validator(mode="after")
-    def _value_fits_op(self) -> ColumnCondition:
-        op, value = self.op, self.value
-        if op in NULL_OPS:
-            if value is not None:
-                raise ValueError(f"op {op} takes no value; remove 'value: {value!r:.40}'")
-            return self
-        if op in ("in", "not_in", "between"):
-            if not isinstance(value, list | tuple) or not value:
-                raise ValueError(
-                    f"op {op} needs a list of values, e.g. value: [B, M]; got {value!r:.60}"
-                )
-            if op == "between" and len(value) != 2:
-                raise ValueError(f"op between needs [low, high], got {len(value)} values")
-            for one in value:
-                _check_scalar(one)
-            kinds = sorted({value_kind(v) for v in value})
-            if len(kinds) > 1:
-                raise ValueError(
-                    f"the values {preview(value)} mix {' and '.join(kinds)}; use values of "
-                    "one kind (quote codes that look like numbers)"
-                )
-            if op == "between" and kinds != ["bool"] and _ordered(value[0]) > _ordered(value[1]):
-                raise ValueError(f"between needs [low, high] with low <= high, got {value!r}")
-            return self
-        _check_scalar(value)
-        if op in TEXT_OPS and not isinstance(value, str):
-            raise ValueError(f"op {op} needs text, got {value!r}; quote it: '{value}'")
+    def _has_value(self) -> ColumnCondition:
+        if self.value is None and self.op not in NULL_OPS:
+            raise ValueError(
+                f"op {self.op} needs a value: write 'value: ...' (test for missing values "
+                "with op: is_null)"
+            )
         return self
+
+    def values(self) -> list[Any]:
+        """The values the condition compares with (none for ``is_null``/``not_null``)."""
+        if self.value is None:
+            return []
+        return list(self.value) if isinstance(self.value, list | tuple) else [self.value]
 
 
 def _ordered(value: Any) -> Any:
     return pd.Timestamp(value) if isinstance(value, dt.date) else value
 
 
-class AllOf(StrictModel):
+class AllOf(_Node):
     """Every condition in the list holds."""
 
     items: list[Condition] = Field(alias="all", min_length=1)
 
 
-class AnyOf(StrictModel):
+class AnyOf(_Node):
     """At least one condition in the list holds."""
 
     items: list[Condition] = Field(alias="any", min_length=1)
 
 
-class Not(StrictModel):
+class Not(_Node):
     """The condition does not hold."""
 
     item: Condition = Field(alias="not")
 
 
+_KEYS: Final = ("all", "any", "not", "column")
 _TAGS: Final = {AllOf: "all", AnyOf: "any", Not: "not", ColumnCondition: "column"}
 
 
 def _tag(node: Any) -> str | None:
-    if isinstance(node, StrictModel):
-        return _TAGS.get(type(node))
+    if isinstance(node, _Node):
+        return UNION_TAG + _TAGS[type(node)]
     if not isinstance(node, dict):
         return None
-    for key in ("all", "any", "not", "column"):
+    for key in _KEYS:
         if key in node:
-            return key
+            return UNION_TAG + key
     return None
 
 
+def _nested(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """Validate as part of an enclosing model: errors keep their place in it."""
+    with pydantic_errors():
+        return handler(value)
+
+
 Condition = Annotated[
-    Annotated[AllOf, Tag("all")]
-    | Annotated[AnyOf, Tag("any")]
-    | Annotated[Not, Tag("not")]
-    | Annotated[ColumnCondition, Tag("column")],
+    Annotated[AllOf, Tag(UNION_TAG + "all")]
+    | Annotated[AnyOf, Tag(UNION_TAG + "any")]
+    | Annotated[Not, Tag(UNION_TAG + "not")]
+    | Annotated[ColumnCondition, Tag(UNION_TAG + "column")],
     Discriminator(
         _tag,
         custom_error_type="condition",
@@ -203,6 +289,7 @@ Condition = Annotated[
             "{any: [...]} or {not: <condition>}; ops: " + ", ".join(OPS)
         ),
     ),
+    WrapValidator(_nested),
 ]
 
 AllOf.model_rebuild()
@@ -220,7 +307,7 @@ def parse_condition(data: Any, *, what: str = "condition") -> Any:
     Raises
     ------
     ConfigError
-        Naming the place of the mistake, e.g. ``condition.any.1.op``.
+        Naming the place of the mistake, e.g. ``condition.any[1].op``.
 
     Examples
     --------
@@ -234,18 +321,59 @@ def parse_condition(data: Any, *, what: str = "condition") -> Any:
         raise config_error_from_pydantic(exc, what=what) from None
 
 
-def _walk(condition: Any) -> Iterator[ColumnCondition]:
-    if isinstance(condition, ColumnCondition):
-        yield condition
-    elif isinstance(condition, Not):
-        yield from _walk(condition.item)
-    else:
-        for item in condition.items:
-            yield from _walk(item)
+Location = tuple[str | int, ...]
+
+
+def walk(condition: Any) -> Iterator[tuple[Location, Any]]:
+    """Every node of a condition with its YAML location, depth first, in order.
+
+    Iterative, so that deeply nested trees are fine.
+
+    Examples
+    --------
+    >>> tree = parse_condition({"any": [{"not": {"column": "x", "op": "is_null"}}]})
+    >>> [loc for loc, _ in walk(tree)]
+    [(), ('any', 0), ('any', 0, 'not')]
+    """
+    stack: list[tuple[Location, Any]] = [((), condition)]
+    while stack:
+        loc, node = stack.pop()
+        yield loc, node
+        if isinstance(node, Not):
+            stack.append(((*loc, "not"), node.item))
+        elif isinstance(node, AllOf | AnyOf):
+            key = "all" if isinstance(node, AllOf) else "any"
+            stack.extend(
+                ((*loc, key, i), item) for i, item in reversed(list(enumerate(node.items)))
+            )
+
+
+def leaves(condition: Any) -> list[ColumnCondition]:
+    """The column conditions of a tree, in order.
+
+    Examples
+    --------
+    >>> tree = parse_condition({"all": [{"column": "a", "op": "is_null"},
+    ...                                 {"not": {"column": "b", "op": "is_null"}}]})
+    >>> [leaf.column for leaf in leaves(tree)]
+    ['a', 'b']
+    """
+    return [node for _, node in walk(condition) if isinstance(node, ColumnCondition)]
+
+
+def depth(condition: Any) -> int:
+    """Nesting depth of all / any / not (a column condition has depth 0).
+
+    Examples
+    --------
+    >>> depth(parse_condition({"not": {"all": [{"column": "a", "op": "is_null"}]}}))
+    2
+    """
+    return max(sum(1 for p in loc if isinstance(p, str)) for loc, _ in walk(condition))
 
 
 def columns_of(condition: Any) -> list[str]:
-    """The source columns a condition reads, in order, each once.
+    """The columns a condition reads, in order, each once.
 
     Examples
     --------
@@ -254,11 +382,11 @@ def columns_of(condition: Any) -> list[str]:
     ...                                     {"column": "a", "op": "not_null"}]}))
     ['a', 'b']
     """
-    return list(dict.fromkeys(c.column for c in _walk(condition)))
+    return list(dict.fromkeys(c.column for c in leaves(condition)))
 
 
 def describe_condition(condition: Any) -> str:
-    """The condition in words, for report entries and messages.
+    """The condition in words, for report entries, listings and messages.
 
     Examples
     --------

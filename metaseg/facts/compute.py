@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from metaseg import schema
+from metaseg._frames import as_pandas
 from metaseg.data.report import DataReport
 from metaseg.exceptions import ConfigError, DataError, DataQualityWarning
 from metaseg.facts.custom import CustomFacts, parse_custom_facts
@@ -141,7 +142,7 @@ def compute_facts(
     custom = parse_custom_facts(custom)
     names = fact_columns(windows) + custom.names()
     if customers is not None:
-        customers = check_customers(customers, names)
+        customers = check_customers(as_pandas(customers, "customers"), names)
 
     config: dict[str, Any] = {"preserve_insertion_order": False}
     if threads is not None:

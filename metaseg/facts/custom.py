@@ -185,8 +185,6 @@ class AggregateFact(_Definition):
             )
         if isinstance(self.event_type, list) and not self.event_type:
             raise ValueError("event_type is an empty list; name at least one type or leave it out")
-        if self.where is not None and event_filters.depth(self.where) > event_filters.MAX_DEPTH:
-            raise ValueError(f"where nests all/any/not deeper than {event_filters.MAX_DEPTH}")
         return self
 
     @property
@@ -220,7 +218,7 @@ class AggregateFact(_Definition):
         types = " or ".join(self.event_types) if self.event_types else "all"
         text = f"{head} {types} events"
         if self.where is not None:
-            text += f" where {event_filters.describe(self.where)}"
+            text += f" where {event_filters.describe_condition(self.where)}"
         if self.window_days is not None:
             text += f" in the last {self.window_days} days"
         return text
@@ -350,12 +348,7 @@ class _Untagged:
         out = []
         for err in self._exc.errors(include_url=include_url):
             loc = tuple(
-                p
-                for p in err["loc"]
-                if not (
-                    isinstance(p, str)
-                    and (p.startswith(event_filters.TAG_PREFIX) or p in tags or p == "[key]")
-                )
+                p for p in err["loc"] if not (isinstance(p, str) and (p in tags or p == "[key]"))
             )
             out.append({**err, "loc": loc})
         return out

@@ -46,7 +46,7 @@ class ResolvedFact:
 
 #: Column kinds an event condition or ``of`` may use, and what each op needs.
 _TEXT_ONLY_OPS: Final = event_filters.TEXT_OPS
-_NUMBER_ONLY_OPS: Final = (*event_filters.ORDER_OPS, "between")
+_NUMBER_ONLY_OPS: Final = event_filters.ORDER_OPS
 
 
 def resolve_custom_facts(
@@ -170,7 +170,7 @@ def _check_columns(name: str, definition: AggregateFact, column_kinds: Mapping[s
         return
     for leaf in event_filters.leaves(definition.where):
         kind = column_kinds[leaf.column]
-        values = _leaf_values(leaf)
+        values = leaf.values()
         if leaf.op in _TEXT_ONLY_OPS and kind != "text":
             raise ConfigError(
                 f"custom fact {name!r}: {leaf.op} on {leaf.column!r}, a {kind} column; it "
@@ -190,13 +190,6 @@ def _check_columns(name: str, definition: AggregateFact, column_kinds: Mapping[s
                 + (f", e.g. '{wrong[0]}' in quotes" if kind == "text" else "")
                 + "."
             )
-
-
-def _leaf_values(leaf: Any) -> list[Any]:
-    value = getattr(leaf, "value", None)
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def typed_custom(raw: Any, facts: list[ResolvedFact]) -> dict[str, Any]:

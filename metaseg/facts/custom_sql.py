@@ -87,7 +87,7 @@ def compile_custom(
         for f in aggregates
         if f.definition.where is not None
         for leaf in event_filters.leaves(f.definition.where)
-        if leaf.op in event_filters.TEXT_OPS or any(isinstance(v, str) for v in _values(leaf))
+        if leaf.op in event_filters.TEXT_OPS or any(isinstance(v, str) for v in leaf.values())
     }
 
     def column(name: str) -> str:
@@ -130,13 +130,6 @@ def compile_custom(
             )
         selects.append(f"CAST({value} AS {fact.sql_type}) AS {q(fact.name)}")
     return CompiledCustom(cte, selects, bind.values)
-
-
-def _values(leaf: Any) -> list[Any]:
-    value = getattr(leaf, "value", None)
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def _aggregate_sql(definition: AggregateFact, column: Any, bind: _Binder, as_of: str) -> str:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from metaseg import schema
+from metaseg._frames import as_arrow, is_arrow
 from metaseg._messages import available, did_you_mean, preview
 from metaseg.exceptions import DataError
 from metaseg.facts.params import to_epoch_us
@@ -106,8 +107,9 @@ def attach_events(
     ----------
     con : duckdb.DuckDBPyConnection
         The connection the facts query will run on.
-    events : DataFrame, path, or list of paths
-        Standard events in memory, or Parquet file(s) / folder(s) DuckDB reads directly.
+    events : DataFrame, pyarrow.Table, polars.DataFrame, path, or list of paths
+        Standard events in memory (Arrow and polars tables are read in place, without a
+        copy), or Parquet file(s) / folder(s) DuckDB reads directly.
     extra : sequence of str
         Other columns of a DataFrame to make available (those custom facts read); a
         Parquet source keeps all its columns.
@@ -124,6 +126,15 @@ def attach_events(
         if missing:
             raise _missing_column_error(missing[0], [str(c) for c in events.columns])
         con.register("events_source", events[wanted])
+    elif is_arrow(events):
+        # Arrow and polars tables are read by DuckDB where they are, without a copy
+        table = as_arrow(events, "events")
+        names = list(table.schema.names)
+        missing = [c for c in schema.EVENT_REQUIRED if c not in names]
+        if missing:
+            raise _missing_column_error(missing[0], names)
+        wanted = list(dict.fromkeys(c for c in (*schema.EVENT_COLUMNS, *extra) if c in names))
+        con.register("events_source", table.select(wanted))
     elif isinstance(events, (str, os.PathLike, list, tuple)):
         import duckdb
 
@@ -138,8 +149,8 @@ def attach_events(
             ) from err
     else:
         raise DataError(
-            "events must be a pandas DataFrame of standard events, or a Parquet file, folder "
-            f"or list of files; got {type(events).__name__}."
+            "events must be a table of standard events (pandas, pyarrow or polars), or a "
+            f"Parquet file, folder or list of files; got {type(events).__name__}."
         )
     types = _column_types(con, "events_source")
     check_event_types(types)

@@ -41,6 +41,7 @@ import mlflow.pyfunc
 import pandas as pd
 
 from metaseg.provenance import Provenance, stamp_provenance
+from metaseg.tracking.integrity import REGISTRY_BOOKKEEPING
 from metaseg.tracking.names import CONFIG_ARTIFACT, SEGMENTER_ARTIFACT
 from metaseg.tracking.signature import restore_dtypes
 
@@ -51,7 +52,7 @@ KINDS_KEY = "kinds"
 #: Key of ``model_config`` holding the as-of date of the fit facts (ISO 8601).
 AS_OF_KEY = "as_of"
 #: File MLflow adds to a model downloaded through the registry (name and version).
-_REGISTRY_META = "registered_model_meta"
+_REGISTRY_META = REGISTRY_BOOKKEEPING
 
 
 def model_config(

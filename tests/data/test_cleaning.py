@@ -142,6 +142,10 @@ def test_keep_first_and_a_caller_policy_override_the_mapping(raw):
         ({"reason": "x"}, "exactly one of drop, keep, count; got none"),
         ({"drop": {"column": "a", "op": "is_null"}, "ignore": ["b"]}, "ignore applies to dup"),
         ({"dorp": "duplicates"}, "Did you mean 'drop'"),
+        (
+            {"drop": {"any": [{"column": "a", "op": "=>", "value": 1}]}},
+            r"events\.clean\[0\]\.drop\.condition\.any\[0\]\.op: Input should be '=='",
+        ),
     ],
 )
 def test_malformed_steps_are_config_errors(step, words):

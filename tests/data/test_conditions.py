@@ -178,3 +178,39 @@ def test_columns_and_words():
     )
     assert columns_of(cond) == ["Invoice", "Price"]
     assert describe_condition(cond) == "any of (Invoice starts with 'C'; not (Price > 0))"
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ({"column": "a", "op": "==", "value": float("inf")}, r"value: .*finite number, got inf"),
+        ({"column": "a", "op": "==", "value": 2**60}, r"value: .*larger than 9,007,199,254"),
+        ({"column": "a", "op": "==", "value": "a\x00b"}, r"value: .*NUL characters"),
+        ({"column": "a", "op": "==", "value": "x" * 1001}, r"at most 1,000 characters"),
+        ({"column": "a", "op": "contains", "value": ""}, r"at least one character"),
+        ({"column": "a", "op": "between", "value": [False, True]}, r"not booleans"),
+        ({"column": "a", "op": "in", "value": list(range(10_001))}, r"at most 10,000 values"),
+        ({"column": "a", "op": "=="}, r"op == needs a value"),
+    ],
+)
+def test_values_are_checked_as_for_custom_facts(data, words):
+    with pytest.raises(ConfigError, match=words):
+        parse_condition(data)
+
+
+def test_errors_give_the_yaml_path_without_union_tags():
+    data = {"any": [{"column": "a", "op": "is_null"}, {"not": {"column": "b", "op": "=>"}}]}
+    with pytest.raises(ConfigError, match=r"- condition\.any\[1\]\.not\.op: Input should be"):
+        parse_condition(data)
+
+
+def test_a_dumped_condition_reads_back_to_the_same():
+    cond = parse_condition(
+        {
+            "all": [
+                {"not": {"column": "a", "op": "in", "value": [1, 2]}},
+                {"column": "b", "op": "is_null"},
+            ]
+        }
+    )
+    assert parse_condition(cond.model_dump(mode="json")) == cond

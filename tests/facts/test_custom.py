@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -407,3 +409,42 @@ def test_an_event_type_no_event_has_is_warned_about():
     ):
         facts = compute_facts(_shop_events(), as_of=AS_OF, custom=custom)
     assert facts["f"].tolist() == [3, 2, 1, 1]
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        (
+            {
+                "any": [
+                    {"column": "amount", "op": ">", "value": 1},
+                    {"column": "a;b", "op": "is_null"},
+                ]
+            },
+            r"f\.where: .*any\[1\]: column 'a;b': a column name holds letters.*rename the column",
+        ),
+        (
+            {"not": {"column": "day", "op": "==", "value": dt.date(2011, 1, 1)}},
+            r"not: column 'day' is compared with the date 2011-01-01.*window_days",
+        ),
+        (
+            {"column": "amount", "op": "between", "value": ["a", "b"]},
+            r"op 'between' on column 'amount' compares numbers; got 'a' \(text\)",
+        ),
+        (
+            {"column": "category", "op": "starts_with", "value": ""},
+            r"f\.where\.value: .*at least one character",
+        ),
+    ],
+)
+def test_event_conditions_name_the_path_column_value_and_fix(where, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_custom_facts({"f": {"aggregate": "count", "where": where}})
+
+
+def test_event_conditions_nest_at_most_max_depth():
+    where = {"column": "category", "op": "is_null"}
+    for _ in range(25):
+        where = {"not": where}
+    with pytest.raises(ConfigError, match=r"f\.where: .*deeper than 24"):
+        parse_custom_facts({"f": {"aggregate": "count", "where": where}})
