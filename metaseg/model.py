@@ -183,6 +183,9 @@ class MetaSegmenter(BaseEstimator):
     drift_reference_ : FactReference
         Histograms of the facts the model reads, over all fit customers and per base
         segment: the reference of :func:`metaseg.over_time.drift_report`.
+    clv_ : CLVModel or None
+        The potential-value model given to :meth:`fit` (part of the pickled, logged and
+        hash-checked model); None without one.
     identity_ : IdentityMatch, optional
         Set by :meth:`with_identities` when sub-segment ids were matched to a previous
         segmentation's.
@@ -266,6 +269,7 @@ class MetaSegmenter(BaseEstimator):
         as_of: Any = None,
         customers: Any = None,
         progress: bool | Callable[[str], None] | None = None,
+        clv: Any = None,
     ) -> MetaSegmenter:
         """Learn rules cut points, then features and clusterers inside each base segment.
 
@@ -285,6 +289,10 @@ class MetaSegmenter(BaseEstimator):
             A bar over the base segments: None (default) shows it in notebooks and
             terminals only, True / False always / never; a callable is called with each
             base segment's name instead (see :mod:`metaseg._progress`).
+        clv : CLVModel, optional
+            The fitted potential-value model whose facts (``p_alive``, ``clv_{h}d``, ...)
+            ``facts`` holds (:func:`metaseg.clv.add_clv_facts`); kept as ``clv_`` so
+            scoring computes them with the same model.
 
         Returns
         -------
@@ -337,6 +345,7 @@ class MetaSegmenter(BaseEstimator):
         self.rules_ = rules
         self.segments_ = fitted
         self.as_of_ = as_of
+        self.clv_ = clv
         self.feature_columns_ = _feature_columns(rules, fitted)
         self.n_features_in_ = len(self.feature_columns_)
         self.drift_reference_ = build_reference(
@@ -388,7 +397,13 @@ class MetaSegmenter(BaseEstimator):
         """
         check_is_fitted(self, "segments_")
         facts, kind = _facts_of(
-            facts, customers, as_of, self._windows(), "predict", self._category_mix()
+            facts,
+            customers,
+            as_of,
+            self._windows(),
+            "predict",
+            self._category_mix(),
+            clv=getattr(self, "clv_", None),
         )
         _check_facts(facts)
         as_of = _resolve_as_of(facts, as_of)
@@ -904,7 +919,15 @@ class MetaSegmenter(BaseEstimator):
 
     def _training_facts(self, facts: Any, what: str) -> pd.DataFrame:
         """``facts`` in the order of ``labels_``, refused unless they are the fit customers."""
-        facts, _ = _facts_of(facts, None, self.as_of_, self._windows(), what, self._category_mix())
+        facts, _ = _facts_of(
+            facts,
+            None,
+            self.as_of_,
+            self._windows(),
+            what,
+            self._category_mix(),
+            clv=getattr(self, "clv_", None),
+        )
         _check_facts(facts)
         ids = self.labels_[schema.CUSTOMER_ID]
         position = pd.Index(facts[schema.CUSTOMER_ID]).get_indexer(ids)
@@ -1057,7 +1080,15 @@ class MetaSegmenter(BaseEstimator):
         from metaseg.explain import explain_customers
 
         check_is_fitted(self, "segments_")
-        facts, _ = _facts_of(facts, None, as_of, self._windows(), "explain", self._category_mix())
+        facts, _ = _facts_of(
+            facts,
+            None,
+            as_of,
+            self._windows(),
+            "explain",
+            self._category_mix(),
+            clv=getattr(self, "clv_", None),
+        )
         _check_facts(facts)
         return explain_customers(self, customer_ids, facts, as_of=as_of, top_n=top_n)
 
@@ -1065,7 +1096,15 @@ class MetaSegmenter(BaseEstimator):
         self, facts: Any, as_of: Any, what: str, kernel: Callable[..., Any], value: str
     ) -> pd.DataFrame:
         check_is_fitted(self, "segments_")
-        facts, _ = _facts_of(facts, None, as_of, self._windows(), what, self._category_mix())
+        facts, _ = _facts_of(
+            facts,
+            None,
+            as_of,
+            self._windows(),
+            what,
+            self._category_mix(),
+            clv=getattr(self, "clv_", None),
+        )
         _check_facts(facts)
         as_of = _resolve_as_of(facts, as_of)
         base = np.asarray(self.rules_.predict(facts, as_of=as_of).astype(str))
@@ -1223,8 +1262,10 @@ def _facts_of(
     windows: tuple[int, ...] | None,
     what: str,
     category_mix: dict[str, Any] | None = None,
+    clv: Any = None,
 ) -> tuple[Any, str]:
-    """The facts of ``data``: as given, or computed when it is the events; and which it was."""
+    """The facts of ``data``: as given, or computed when it is the events (with the
+    potential-value facts of ``clv``, the model's own, when it has one); and which it was."""
     import logging
 
     from metaseg._frames import as_arrow, as_pandas, is_arrow
@@ -1247,6 +1288,10 @@ def _facts_of(
         options["category_mix"] = category_mix
     table = None if customers is None else as_pandas(customers, "customers")
     facts = compute_facts(data, table, as_of=as_of, **options)
+    if clv is not None:
+        from metaseg.clv import add_clv_facts
+
+        facts = add_clv_facts(facts, data, clv)
     logging.getLogger(__name__).info(
         "%s: got events (%s rows); computed the facts of %s customers as of %s",
         what,
