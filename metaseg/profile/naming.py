@@ -27,7 +27,9 @@ not called "big baskets", and one where 75% of customers have no
 
 The phrase for a trait comes from :data:`PHRASES`, then from :data:`WINDOW_PHRASES` for
 window facts such as ``views_30d`` ("active browsers (30d)"), then falls back to
-``"<feature> high"`` / ``"<feature> low"``. A sub-segment with no verified trait is
+``"<feature> high"`` / ``"<feature> low"``. The category-mix facts (``mix_*``) make one
+phrase together, "mostly kitchenware" or "kitchenware + garden", from the categories
+whose higher share passes these rules (see :mod:`metaseg.profile.mix_phrases`). A sub-segment with no verified trait is
 ``"<base> · typical"``; the noise sub-segment (-1) is ``"<base> · unassigned"``. Names
 are unique inside a base segment (see :func:`name_segments`) and user names given by
 segment code replace them. :func:`verify_names` checks every claim of every name against
@@ -48,6 +50,7 @@ from metaseg import schema
 from metaseg._messages import available, did_you_mean, preview
 from metaseg.exceptions import ConfigError, DataError
 from metaseg.profile._table import FEATURE, canonical_order, check_profile, ranked_features
+from metaseg.profile.mix_phrases import MOSTLY_SHARE, is_mix, mix_phrase, parse_mix_phrase
 
 VocabularyLike = Mapping[str, Mapping[str, str]]
 
@@ -88,6 +91,8 @@ VIOLATION_COLUMNS: Final = (
 )
 _TEXT_COLUMNS: Final = VIOLATION_COLUMNS[:6]
 
+#: Placeholder of the category-mix phrase while a name's phrases are ranked.
+_MIX_SLOT: Final = "\x00mix"
 #: A numeric suffix, `` (2)``, added to a name only as a last resort.
 _NUMBER_SUFFIX: Final = re.compile(r" \(\d+\)$")
 #: Phrase for each (fact, direction); the single place where the vocabulary lives.
@@ -267,15 +272,28 @@ def _verified_phrases(
     """Segment code -> phrases of its verified traits, strongest first (noise excluded)."""
     ranked = ranked_features(profile, min_strength=rule.min_std_diff)
     found: dict[str, list[str]] = {}
+    mixes: dict[str, list[dict[str, Any]]] = {}
     for row in ranked.to_dict("records"):
         direction = "high" if row["std_diff"] > 0 else "low"
         if row[schema.SUB_SEGMENT] == schema.NOISE or _problem(row, direction, rule):
             continue
-        text = phrase(str(row[FEATURE]), direction, vocabulary)
-        phrases = found.setdefault(str(row[schema.SEGMENT]), [])
+        code, feature = str(row[schema.SEGMENT]), str(row[FEATURE])
+        phrases = found.setdefault(code, [])
+        if is_mix(feature, vocabulary):
+            # one phrase for the whole mix, at the place of its strongest trait
+            if direction == "high":
+                if code not in mixes:
+                    phrases.append(_MIX_SLOT)
+                mixes.setdefault(code, []).append(row)
+            continue
+        text = phrase(feature, direction, vocabulary)
         if text not in phrases:
             phrases.append(text)
-    return {code: tuple(phrases) for code, phrases in found.items()}
+    return {
+        code: tuple(mix_phrase(mixes[code]) if p == _MIX_SLOT else p for p in phrases)
+        for code, phrases in found.items()
+        if phrases
+    }
 
 
 def claim_problem(
@@ -543,6 +561,9 @@ def _claim_violation(
     vocabulary: VocabularyLike,
 ) -> dict[str, Any] | None:
     """The violation of one phrase of a name; None when a trait it stands for holds."""
+    mix = parse_mix_phrase(part, [f for f in features_of.get(code, []) if is_mix(f, vocabulary)])
+    if mix is not None:
+        return _mix_violation(code, name, part, mix, cells, rule)
     traits = [
         (feature, direction)
         for feature in features_of.get(code, [])
@@ -557,6 +578,28 @@ def _claim_violation(
         return None
     problem, feature, direction = checked[0]
     return _violation(code, name, problem, part, feature, direction, cells[(code, feature)])
+
+
+def _mix_violation(
+    code: str,
+    name: str,
+    part: str,
+    claims: list[tuple[str, bool]],
+    cells: Mapping[tuple[str, str], Mapping[str, Any]],
+    rule: _Rule,
+) -> dict[str, Any] | None:
+    """The violation of a category-mix phrase: every category must be verified "high"."""
+    for feature, mostly in claims:
+        cell = cells[(code, feature)]
+        problem = _problem(cell, "high", rule)
+        if not problem and mostly and not float(cell["median"]) >= MOSTLY_SHARE:
+            problem = (
+                f"the median share {float(cell['median']):.2f} is below {MOSTLY_SHARE}; "
+                "'mostly' needs the median customer's majority"
+            )
+        if problem:
+            return _violation(code, name, problem, part, feature, "high", cell)
+    return None
 
 
 def _shared_names(summary: pd.DataFrame) -> list[dict[str, Any]]:
