@@ -691,12 +691,12 @@ def run_validate(
     fact that does not exist, bad data), without the wait.
     """
     from metaseg.model import check_feature_columns
-    from metaseg.rules import RuleSegmenter
+    from metaseg.rules import rule_segmenter
 
     hooks = hooks or JobHooks()
     inputs, facts = _read_and_compute(config, events, customers, as_of, hooks)
     facts, _ = fit_clv_facts(inputs, facts, config, hooks)
-    rules = RuleSegmenter(rules=config.segmentation.rules).fit(facts)
+    rules = rule_segmenter(config.segmentation.rules).fit(facts)
     check_feature_columns(config.segmentation, facts, rules.segments_)
     return ValidateOutcome(inputs, facts, rules.coverage_)
 

@@ -299,7 +299,7 @@ class MetaSegmenter(BaseEstimator):
         self
         """
         from metaseg.fact_reference import build_reference
-        from metaseg.rules import RuleSegmenter
+        from metaseg.rules import rule_segmenter
 
         facts, kind = _facts_of(facts, customers, as_of, None, "fit")
         _check_facts(facts)
@@ -310,8 +310,8 @@ class MetaSegmenter(BaseEstimator):
         order = canonical_row_order(facts[schema.CUSTOMER_ID])
         given = facts
         facts = facts.iloc[order]
-        rules = RuleSegmenter(rules=spec.rules).fit(facts, as_of=as_of)
-        if getattr(rules.spec_, "mode", "priority") == "tags":
+        rules = rule_segmenter(spec.rules).fit(facts, as_of=as_of)
+        if getattr(getattr(rules, "spec_", None), "mode", "priority") == "tags":
             raise ConfigError(
                 "rules: MetaSegmenter needs one base segment per customer, but the rules use "
                 "mode: tags. Remove 'mode: tags' (first matching segment wins)."

@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+from metaseg.rules.combine import CombinedRuleSegmenter, rule_segmenter
 from metaseg.rules.conditions import parse_condition
 from metaseg.rules.coverage import Coverage
 from metaseg.rules.evaluate import condition_mask
@@ -30,6 +31,7 @@ from metaseg.rules.segmenter import RuleSegmenter
 from metaseg.rules.spec import RuleSpec, ScoreSpec, SegmentSpec, parse_rules
 
 __all__ = [
+    "CombinedRuleSegmenter",
     "PRESET_NAMES",
     "Coverage",
     "RuleSegmenter",
@@ -40,4 +42,5 @@ __all__ = [
     "parse_condition",
     "parse_rules",
     "preset_path",
+    "rule_segmenter",
 ]
