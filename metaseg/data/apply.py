@@ -15,6 +15,7 @@ from metaseg import schema
 from metaseg._messages import preview
 from metaseg.data._checks import examples, numbers
 from metaseg.data._columns import decimal_comma_hint
+from metaseg.data.categories import CategoryKeywords, CategoryTopLevel, derive_category
 from metaseg.data.conditions import evaluate
 from metaseg.data.mapping import (
     AmountProduct,
@@ -118,6 +119,10 @@ def apply_event_mapping(df: pd.DataFrame, mapping: EventMapping | None) -> pd.Da
             values = _event_type(df, mapping)
         elif column == schema.AMOUNT:
             values = _amount(df, mapping)
+        elif isinstance(mapping.category, CategoryKeywords | CategoryTopLevel) and (
+            column == schema.CATEGORY
+        ):
+            values = derive_category(df, mapping.category)
         else:
             source = getattr(mapping, column) or (column if column in df.columns else None)
             values = None if source is None else df[source]

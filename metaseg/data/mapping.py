@@ -58,6 +58,7 @@ from pydantic import (
 from metaseg import schema
 from metaseg._messages import available, did_you_mean
 from metaseg._paths import PRESETS_DIR
+from metaseg.data.categories import CategoryKeywords, CategoryTopLevel, category_source
 from metaseg._yaml import config_error_from_pydantic, load_yaml
 from metaseg.data._columns import separator_hint
 from metaseg.data._models import StrictModel, pydantic_errors
@@ -177,6 +178,17 @@ def _event_type_tag(value: Any) -> str | None:
     return None
 
 
+def _category_tag(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "column_name"
+    keys = set(type(value).model_fields) if isinstance(value, BaseModel) else set(value or {})
+    if "keywords" in keys:
+        return "keywords"
+    if "top_level" in keys:
+        return "top_level"
+    return None
+
+
 def _amount_tag(value: Any) -> str | None:
     if isinstance(value, str):
         return "column_name"
@@ -199,6 +211,20 @@ EventTypeSpec = Annotated[
             "{column: <name>, values: {<source value>: <type>}} or "
             "{when_negative: <column>, then: <type>, else: <type>} or "
             "{when: <condition>, then: <type>, else: <type>}"
+        ),
+    ),
+]
+
+CategorySpec = Annotated[
+    Annotated[_Name, Tag("column_name")]
+    | Annotated[CategoryKeywords, Tag("keywords")]
+    | Annotated[CategoryTopLevel, Tag("top_level")],
+    Discriminator(
+        _category_tag,
+        custom_error_type="category_spec",
+        custom_error_message=(
+            "category must be a source column name, {keywords: {column: <name>, table: "
+            "[{contains: <word(s)>, category: <name>}, ...]}} or {top_level: <column>}"
         ),
     ),
 ]
@@ -295,7 +321,7 @@ class EventMapping(StrictModel):
     amount: AmountSpec | None = None
     order_id: _Name | None = None
     quantity: _Name | None = None
-    category: _Name | None = None
+    category: CategorySpec | None = None
     channel: _Name | None = None
     extra: dict[_Name, _Name] = Field(default_factory=dict)
     timezone: str = "UTC"
@@ -343,6 +369,8 @@ class EventMapping(StrictModel):
             out["event_type.when"] = columns_of(self.event_type.when)
         if isinstance(self.amount, AmountProduct):
             out["amount.product"] = list(self.amount.product)
+        if isinstance(self.category, CategoryKeywords | CategoryTopLevel):
+            out["category"] = [category_source(self.category)]
         for name, source in self.extra.items():
             out[f"extra.{name}"] = [source]
         out.update(step_columns(self.clean))

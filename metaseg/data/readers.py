@@ -27,6 +27,7 @@ from metaseg._messages import preview
 from metaseg.data._checks import drop_summary, lost_customers
 from metaseg.data._columns import null_ids, separator_hint
 from metaseg.data.apply import apply_customer_mapping, apply_event_mapping
+from metaseg.data.categories import CategoryKeywords, CategoryTopLevel, report_uncategorised
 from metaseg.data.cleaning import clean_mask, clean_rows
 from metaseg.data.mapping import (
     CustomerMapping,
@@ -487,7 +488,7 @@ def events_from_frame(
         mapping = mapping.model_copy(update={"clean": []})
     standard = apply_event_mapping(frame, mapping)
     settings = mapping or EventMapping()
-    return _validate_events(
+    events = _validate_events(
         standard,
         as_of=as_of,
         policy=policy,
@@ -497,6 +498,9 @@ def events_from_frame(
         step=step,
         sources=_sources(mapping, schema.EVENT_COLUMNS),
     )
+    if mapping is not None and isinstance(mapping.category, CategoryKeywords | CategoryTopLevel):
+        report_uncategorised(events, report, step)
+    return events
 
 
 def customers_from_frame(
