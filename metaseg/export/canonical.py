@@ -43,8 +43,16 @@ def _by_distinct(values: pd.Series, convert: object) -> pa.Array:
     return lookup.take(pa.array(np.where(codes < 0, len(converted), codes)))
 
 
-def _text(values: pd.Series) -> pa.Array:
-    """The text of each value (:func:`text_value`); nulls stay null."""
+def text_column(values: pd.Series) -> pa.Array:
+    """The text of each value (:func:`text_value`) as Arrow; nulls stay null.
+
+    Examples
+    --------
+    >>> text_column(pd.Series([3, 4])).to_pylist()
+    ['3', '4']
+    >>> text_column(pd.Series([3.0, None, "x"], dtype=object)).to_pylist()
+    ['3', None, 'x']
+    """
     if _is_text(values):
         return pa.array(values)
     if pd.api.types.is_integer_dtype(values.dtype) and not values.isna().any():
@@ -59,7 +67,7 @@ def _str(values: pd.Series) -> pa.Array:
 
 def _sub_segment(values: pd.Series) -> pa.Array:
     if pd.api.types.is_integer_dtype(values.dtype):
-        return _text(values)
+        return text_column(values)
 
     def convert(raw: object) -> str:
         number = pd.to_numeric(pd.Series([raw]), errors="coerce").iloc[0]
@@ -123,7 +131,7 @@ def canonical_table(frame: pd.DataFrame, compared: list[str]) -> pa.Table:
     columns: dict[str, pa.Array] = {
         ROW: pa.array(np.arange(len(frame), dtype="int64")),
         "_model": _str(frame[MODEL_NAME]),
-        "_id": _text(frame[CUSTOMER_ID]),
+        "_id": text_column(frame[CUSTOMER_ID]),
         "_segment": _str(frame[SEGMENT]),
     }
     for column in compared:
@@ -133,5 +141,5 @@ def canonical_table(frame: pd.DataFrame, compared: list[str]) -> pa.Table:
         elif column == SUB_SEGMENT:
             columns[f"c_{column}"] = _sub_segment(values)
         else:
-            columns[f"c_{column}"] = _text(values)
+            columns[f"c_{column}"] = text_column(values)
     return pa.table(columns)

@@ -7,7 +7,7 @@ webhook ledger compare equal to the labels that were written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -89,6 +89,9 @@ class LabelDiff:
         Moved customers per ``(model_name, from_segment, to_segment)``, largest first.
     n_before, n_after, n_unchanged : int
         Labels before, after, and identical in both.
+    current_rows : numpy.ndarray, optional
+        Positions in the new labels of the added, moved and updated labels: the rows a
+        sink has to write (``None`` when not known).
     """
 
     changes: pd.DataFrame
@@ -97,6 +100,7 @@ class LabelDiff:
     n_before: int
     n_after: int
     n_unchanged: int
+    current_rows: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def _count(self, change: str) -> int:
         return int((self.changes["change"] == change).sum())
@@ -313,4 +317,5 @@ def diff_labels(previous: pd.DataFrame | None, current: pd.DataFrame) -> LabelDi
         n_before=len(previous),
         n_after=len(current),
         n_unchanged=len(current) - n_changed_now,
+        current_rows=np.sort(listed["cur_row"].dropna().to_numpy(dtype="int64")),
     )
