@@ -60,7 +60,7 @@ def _check_batch_size(batch_size: int) -> None:
 def _previous(target: Target, labels: pd.DataFrame, state: Path | None) -> pd.DataFrame | None:
     if target.kind == "file":
         return read_file_labels(target)
-    models = sorted(set(labels[MODEL_NAME].astype(str)))
+    models = sorted(labels[MODEL_NAME].astype(str).unique())
     assert state is not None
     ledger = read_ledger(ledger_path(state, target.url))
     if ledger is None:
@@ -241,7 +241,7 @@ def export_labels(
         diff, written = export_sql_labels(target, frame, dry_run=dry_run)
         return _result(target, diff, dry_run, written, len(frame))
     previous = _previous(target, frame, state)
-    diff = diff_labels(previous, frame)
+    diff = diff_labels(previous, frame, current_unique=True)  # validate_labels checked it
     if dry_run:
         return ExportResult(target.display, target.kind, diff, dry_run=True, written=False)
     if target.kind == "file":

@@ -62,7 +62,7 @@ def text_column(values: pd.Series) -> pa.Array:
 
 def _str(values: pd.Series) -> pa.Array:
     """``str`` of each value, as ``Series.astype(str)`` gives it."""
-    return pa.array(values if _is_text(values) else values.astype(str))
+    return pa.array(values) if _is_text(values) else _by_distinct(values, str)
 
 
 def _sub_segment(values: pd.Series) -> pa.Array:

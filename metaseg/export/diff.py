@@ -245,7 +245,13 @@ def _changes(listed: pd.DataFrame, previous: pd.DataFrame, current: pd.DataFrame
     return frame.astype({MODEL_NAME: str, "change": str})
 
 
-def diff_labels(previous: pd.DataFrame | None, current: pd.DataFrame) -> LabelDiff:
+def diff_labels(
+    previous: pd.DataFrame | None,
+    current: pd.DataFrame,
+    *,
+    previous_unique: bool = False,
+    current_unique: bool = False,
+) -> LabelDiff:
     """Compare the labels at a target with new labels.
 
     The tables are put in comparable form (:func:`metaseg.export.canonical.canonical_table`)
@@ -260,6 +266,10 @@ def diff_labels(previous: pd.DataFrame | None, current: pd.DataFrame) -> LabelDi
         both tables are compared to find ``updated`` labels.
     current : pandas.DataFrame
         The labels about to be exported.
+    previous_unique, current_unique : bool
+        Skip the check for repeated ``(customer_id, model_name)`` pairs in a table that
+        cannot have any: labels passed by :func:`~metaseg.export.validate.validate_labels`,
+        labels read from a SQL table whose primary key is that pair.
 
     Returns
     -------
@@ -297,8 +307,10 @@ def diff_labels(previous: pd.DataFrame | None, current: pd.DataFrame) -> LabelDi
     with duckdb.connect() as con:
         con.register("prev", canonical_table(previous, compared))
         con.register("cur", canonical_table(current, compared))
-        _check_unique(con, "cur", current, "current labels")
-        _check_unique(con, "prev", previous, "previous labels")
+        if not current_unique:
+            _check_unique(con, "cur", current, "current labels")
+        if not previous_unique:
+            _check_unique(con, "prev", previous, "previous labels")
         con.execute(_CHANGES.format(differs=_differs(compared)))
         listed = con.execute(_LISTED).df()
         segments = con.execute(_SEGMENTS).df()

@@ -190,14 +190,36 @@ def _read_sqlite(conn: sa.Connection, table: str, model_names: list[str]) -> pd.
         names = ", ".join(quote(c) for c in LABEL_COLUMNS)
         rows = cursor.execute(f"SELECT {names} {where}", model_names).fetchall()
         return pd.DataFrame.from_records(rows, columns=list(LABEL_COLUMNS))
+    return _unpack(rows, rest)
+
+
+def _unpack(rows: list[tuple[Any, str]], rest: list[str]) -> pd.DataFrame:
+    """Rows of (id, JSON array of the other values) as a frame; each JSON parsed once.
+
+    Ids become a text column when they are all text; the other columns are categoricals
+    of their few distinct values.
+    """
+    import pyarrow as pa
+
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in LABEL_COLUMNS})
-    ids, arrays = zip(*rows, strict=True)
-    codes, distinct = pd.factorize(np.array(arrays, dtype=object))
-    parsed = [json.loads(a) for a in distinct]
-    frame = {CUSTOMER_ID: np.array(ids, dtype=object)}
+    index: dict[str, int] = {}
+    codes = np.fromiter(
+        (index.setdefault(packed, len(index)) for _, packed in rows), "int64", len(rows)
+    )
+    ids: Any = [row[0] for row in rows]
+    try:
+        ids = pd.Series(pa.array(ids).to_pandas())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # ids of several types: keep them as they are
+        ids = pd.Series(np.array(ids, dtype=object))
+    parsed = [json.loads(packed) for packed in index]
+    frame = {CUSTOMER_ID: ids}
     for position, column in enumerate(rest):
-        frame[column] = np.array([p[position] for p in parsed], dtype=object)[codes]
+        small_codes, values = pd.factorize(
+            pd.Series([p[position] for p in parsed], dtype=object), use_na_sentinel=True
+        )
+        categories = pd.Index(values, dtype=object)
+        frame[column] = pd.Categorical.from_codes(small_codes[codes], categories=categories)
     return pd.DataFrame(frame)
 
 
@@ -433,9 +455,10 @@ def export_sql_labels(
     >>> diff.is_empty, written
     (True, False)
     """
-    models = sorted(set(labels[MODEL_NAME].astype(str)))
+    models = sorted(labels[MODEL_NAME].astype(str).unique())
     if dry_run:
-        return diff_labels(read_sql_labels(target, models), labels), False
+        previous = read_sql_labels(target, models)
+        return diff_labels(previous, labels, previous_unique=True, current_unique=True), False
     import sqlalchemy as sa
 
     insert = _dialect_insert(target)
@@ -459,7 +482,8 @@ def export_sql_labels(
                 quoted = conn.dialect.identifier_preparer.quote(target.table)
                 conn.execute(sa.text(f"LOCK TABLE {quoted} IN SHARE ROW EXCLUSIVE MODE"))
             previous = _read(conn, target, models) if existed else None
-            diff = diff_labels(previous, labels)
+            # the table's primary key and validate_labels rule out repeated pairs
+            diff = diff_labels(previous, labels, previous_unique=True, current_unique=True)
             if diff.is_empty:
                 return diff, False
             if diff.current_rows is None:  # pragma: no cover - diff_labels always sets them
