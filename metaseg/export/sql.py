@@ -50,8 +50,8 @@ if TYPE_CHECKING:
 _KEY = (CUSTOMER_ID, MODEL_NAME)
 
 
-def _columns() -> list[Any]:
-    """The label columns, with ``(customer_id, model_name)`` as primary key."""
+def _columns(*, key: bool = True) -> list[Any]:
+    """The label columns, with ``(customer_id, model_name)`` as primary key if ``key``."""
     import sqlalchemy as sa
 
     required = (CUSTOMER_ID, BASE_SEGMENT, SUB_SEGMENT, SEGMENT, MODEL_NAME)
@@ -70,7 +70,8 @@ def _columns() -> list[Any]:
     columns: list[Any] = [
         sa.Column(name, kinds[name], nullable=name not in required) for name in LABEL_COLUMNS
     ]
-    columns.append(sa.PrimaryKeyConstraint(*_KEY))
+    if key:
+        columns.append(sa.PrimaryKeyConstraint(*_KEY))
     return columns
 
 
@@ -78,7 +79,8 @@ def _table(name: str, metadata: sa.MetaData, *, temporary: bool = False) -> sa.T
     import sqlalchemy as sa
 
     prefixes = ["TEMPORARY"] if temporary else []
-    return sa.Table(name, metadata, *_columns(), prefixes=prefixes)
+    # a temporary staging table needs no key: its rows come from validated labels
+    return sa.Table(name, metadata, *_columns(key=not temporary), prefixes=prefixes)
 
 
 def _engine(target: Target) -> sa.Engine:
@@ -357,8 +359,9 @@ def _upsert_sqlite(conn: sa.Connection, table: str, labels: pd.DataFrame) -> Non
 
 
 def _upsert_postgres(
-    conn: sa.Connection, table: sa.Table, labels: pd.DataFrame, insert: Any
+    conn: sa.Connection, table: sa.Table, labels: pd.DataFrame, insert: Any, *, new: bool
 ) -> None:
+    """COPY ``labels`` into a staging table, then upsert them (``new``: plain insert)."""
     import sqlalchemy as sa
 
     quote = conn.dialect.identifier_preparer.quote
@@ -370,6 +373,10 @@ def _upsert_postgres(
         copy.write(_csv(labels))
     columns = list(LABEL_COLUMNS)
     source = sa.select(*(stage.c[c] for c in columns)).where(sa.true())
+    if new:  # every row is added, none was there when the table was locked and read
+        conn.execute(table.insert().from_select(columns, source))
+        stage.drop(conn)
+        return
     upsert = insert(table).from_select(columns, source)
     values = [c for c in columns if c not in _KEY]
     upsert = upsert.on_conflict_do_update(
@@ -383,22 +390,22 @@ def _upsert_postgres(
 
 def _delete(conn: sa.Connection, table: str, removed: pd.DataFrame) -> None:
     """Delete the labels of ``removed`` (``customer_id``, ``model_name``; ids as text)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     quote = conn.dialect.identifier_preparer.quote
-    keys = list(
-        zip(
-            text_column(removed[CUSTOMER_ID]).to_pylist(),
-            removed[MODEL_NAME].astype(str).tolist(),
-            strict=True,
-        )
-    )
+    ids = text_column(removed[CUSTOMER_ID])
+    models = pa.array(removed[MODEL_NAME].astype(str))
     driver = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
         gone = f"metaseg_gone_{uuid.uuid4().hex[:12]}"
         cursor = driver.cursor()
         cursor.execute(f"CREATE TEMPORARY TABLE {quote(gone)} (customer_id TEXT, model_name TEXT)")
-        with cursor.copy(f"COPY {quote(gone)} FROM STDIN") as copy:
-            for key in keys:
-                copy.write_row(key)
+        sink = io.BytesIO()
+        keys = pa.table({"customer_id": ids, "model_name": models})
+        pacsv.write_csv(keys, sink, pacsv.WriteOptions(include_header=False))
+        with cursor.copy(f"COPY {quote(gone)} FROM STDIN (FORMAT csv)") as copy:
+            copy.write(sink.getvalue())
         cursor.execute(
             f"DELETE FROM {quote(table)} AS t USING {quote(gone)} AS g WHERE "
             f"t.{quote(CUSTOMER_ID)} = g.customer_id AND t.{quote(MODEL_NAME)} = g.model_name"
@@ -407,7 +414,7 @@ def _delete(conn: sa.Connection, table: str, removed: pd.DataFrame) -> None:
         return
     driver.executemany(
         f"DELETE FROM {quote(table)} WHERE {quote(CUSTOMER_ID)} = ? AND {quote(MODEL_NAME)} = ?",
-        keys,
+        zip(ids.to_pylist(), models.to_pylist(), strict=True),
     )
 
 
@@ -494,7 +501,8 @@ def export_sql_labels(
                 _delete(conn, target.table, removed)
             if len(changed):
                 if postgres:
-                    _upsert_postgres(conn, table, changed, insert)
+                    only_added = diff.n_added == len(changed)
+                    _upsert_postgres(conn, table, changed, insert, new=only_added)
                 else:
                     _upsert_sqlite(conn, target.table, changed)
     except _driver_errors(target) as exc:

@@ -252,3 +252,14 @@ def test_text_with_quotes_commas_newlines_and_empty_values_round_trips(db, make_
     assert rows["model_version"].tolist()[:3] == ["", "1.10", "007"]
     again = export_labels(labels, db.url)
     assert again.diff.is_empty and not again.written
+
+
+def test_awkward_text_ids_are_updated_and_deleted(db, make_labels):
+    labels = make_labels(4).assign(customer_id=['a,"b"', "line\nbreak", "007", " "])
+    export_labels(labels, db.url)
+    new = labels.iloc[[1, 2]].assign(segment_name="Renamed")
+    result = export_labels(new, db.url)
+    assert (result.diff.n_removed, result.diff.n_updated) == (2, 2)
+    rows = db.rows().sort_values("customer_id")
+    assert rows["customer_id"].tolist() == ["007", "line\nbreak"]
+    assert rows["segment_name"].tolist() == ["Renamed", "Renamed"]
