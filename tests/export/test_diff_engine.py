@@ -176,3 +176,12 @@ def test_whole_float_ids_in_an_object_column_match_their_text():
     old = pd.DataFrame({"customer_id": ["4", "5"], "model_name": "rfm", "segment": "a/0"})
     new = old.assign(customer_id=pd.Series([4.0, "5"], dtype=object))
     assert diff_labels(old, new).is_empty
+
+
+def test_equal_on_categorical_columns_as_the_sqlite_reader_gives_them(make_labels):
+    old = make_labels(400, seed=3).astype({"customer_id": str})
+    old.loc[::7, "segment_name"] = None
+    as_read = old.astype({c: "category" for c in old.columns if c != "customer_id"})
+    new = make_labels(400, seed=4)
+    _same(pandas_diff_labels(as_read, new), diff_labels(as_read, new))
+    assert diff_labels(as_read, old).is_empty
