@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import yaml
 
@@ -194,11 +194,19 @@ def format_location(loc: tuple[Any, ...]) -> str:
     return out or "<root>"
 
 
+#: Location parts that are not in the YAML: validator wrappers, and the tags of tagged
+#: unions whose tag starts with :data:`UNION_TAG` (such as ``tag:all``).
+UNION_TAG: Final = "tag:"
+_HIDDEN_LOCATIONS: Final = ("function-", UNION_TAG)
+
+
 def config_error_from_pydantic(exc: Any, *, what: str = "configuration") -> ConfigError:
     """Convert a ``pydantic.ValidationError`` into one readable :class:`ConfigError`."""
     lines = [f"{what} is invalid ({exc.error_count()} problem(s)):"]
     for err in exc.errors(include_url=False):
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        loc = tuple(
+            p for p in err["loc"] if not (isinstance(p, str) and p.startswith(_HIDDEN_LOCATIONS))
+        )
         value = err.get("input")
         shown = repr(value) if not isinstance(value, dict | list) else type(value).__name__
         if len(shown) > 80:

@@ -14,7 +14,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from metaseg._yaml import check_nesting, config_error_from_pydantic, load_yaml
+from metaseg.clv.settings import CLVSettings
 from metaseg.exceptions import ConfigError
+from metaseg.facts.custom import CustomFacts, parse_custom_facts
 from metaseg.segmentation_spec import SegmentationSpec
 from metaseg.tracking.gates import QualityGates
 
@@ -56,9 +58,23 @@ class DataSection(_Section):
 
 
 class FactsSection(_Section):
-    """Settings of :func:`metaseg.facts.compute_facts`."""
+    """Settings of :func:`metaseg.facts.compute_facts`; ``custom`` holds the custom facts
+    (see :mod:`metaseg.facts.custom` for their YAML)."""
 
     windows: tuple[int, ...] = (7, 30, 90, 365)
+    #: How duration facts count days: ``fractional`` (default) or ``whole_days``
+    #: (like pandas ``Timedelta.days``), for all of them or per fact
+    #: (``{recency_days: whole_days}``); see :mod:`metaseg.facts.durations`.
+    durations: str | dict[str, str] = "fractional"
+    custom: CustomFacts = Field(default_factory=CustomFacts)
+    #: Potential-value facts (p_alive, expected_purchases_{h}d, clv_{h}d, ...); None: off.
+    clv: CLVSettings | None = None
+
+    @field_validator("custom", mode="before")
+    @classmethod
+    def _custom_facts(cls, value: Any) -> CustomFacts:
+        """Custom facts parsed with their own YAML paths in messages."""
+        return parse_custom_facts(value, what="facts.custom")
 
     @field_validator("windows", mode="before")
     @classmethod
@@ -67,6 +83,18 @@ class FactsSection(_Section):
         from metaseg.facts.params import check_windows
 
         return check_windows(value)
+
+    @field_validator("durations", mode="before")
+    @classmethod
+    def _known_durations(cls, value: Any) -> Any:
+        """Durations as :func:`metaseg.facts.registry.duration_units` accepts them."""
+        from metaseg.facts.registry import duration_units
+
+        try:
+            duration_units(value)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return value
 
 
 class TrackingSection(_Section):

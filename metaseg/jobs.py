@@ -9,14 +9,15 @@ same from ``metaseg fit``, ``metaseg demo`` and a notebook.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from metaseg._progress import stage as progress_stage
 from metaseg.config import MetasegConfig
 from metaseg.data.report import DataReport
 from metaseg.exceptions import ConfigError
@@ -105,35 +106,73 @@ def _read_files(
     return Inputs(ev, cu, report, source=str(events_path))
 
 
-def build_facts(inputs: Inputs, config: MetasegConfig, *, as_of: Any = None) -> pd.DataFrame:
-    """Compute the customer facts of a job's inputs (see :func:`metaseg.facts.compute_facts`)."""
+def build_facts(
+    inputs: Inputs, config: MetasegConfig, *, as_of: Any = None, clv: Any = None
+) -> pd.DataFrame:
+    """Compute the customer facts of a job's inputs (see :func:`metaseg.facts.compute_facts`).
+
+    ``clv``, a fitted :class:`~metaseg.clv.CLVModel` (a model's ``clv_`` at scoring), adds
+    its potential-value facts as of the same date.
+    """
     from metaseg.facts import compute_facts
 
     as_of = as_of if as_of is not None else config.as_of
-    return compute_facts(
+    facts = compute_facts(
         inputs.events,
         inputs.customers,
         as_of=as_of,
         windows=config.facts.windows,
         report=inputs.report,
+        durations=config.facts.durations,
+        custom=config.facts.custom,
     )
+    if clv is not None:
+        from metaseg.clv import add_clv_facts
+
+        facts = add_clv_facts(facts, inputs.events, clv, report=inputs.report)
+    return facts
 
 
-def fit_model(config: MetasegConfig, facts: pd.DataFrame, *, progress: Any = None) -> Any:
-    """Fit a :class:`~metaseg.model.MetaSegmenter` from the config's segmentation block."""
+def fit_clv_facts(
+    inputs: Inputs, facts: pd.DataFrame, config: MetasegConfig, hooks: JobHooks | None = None
+) -> tuple[pd.DataFrame, Any]:
+    """Fit the potential-value model of ``facts.clv`` (its ``as_of`` ends the calibration)
+    and add its facts; without ``facts.clv`` return the facts as they are and None."""
+    settings = config.facts.clv
+    if settings is None:
+        return facts, None
+    from metaseg.clv import add_clv_facts, fit_clv_model
+
+    clv = fit_clv_model(inputs.events, facts, settings)
+    bg, gg = clv.bgnbd_, clv.gamma_gamma_
+    (hooks or JobHooks()).message(
+        f"potential value: BG/NBD r={bg.r:.3g} alpha={bg.alpha:.3g} a={bg.a:.3g} b={bg.b:.3g} "
+        f"on {bg.n_customers:,} buyers; Gamma-Gamma p={gg.p:.3g} q={gg.q:.3g} "
+        f"gamma={gg.gamma:.3g} on {gg.n_customers:,} repeat buyers"
+    )
+    inputs.report.add(
+        "clv_facts",
+        "info",
+        "repeat customers left out of the spend model (repeat purchases worth 0)",
+        rows=gg.n_without_value,
+        unit="customers",
+    )
+    return add_clv_facts(facts, inputs.events, clv, report=inputs.report), clv
+
+
+def fit_model(
+    config: MetasegConfig, facts: pd.DataFrame, *, progress: Any = None, clv: Any = None
+) -> Any:
+    """Fit a :class:`~metaseg.model.MetaSegmenter` from the config's segmentation block
+    (``clv``: the potential-value model whose facts ``facts`` holds, kept with it)."""
     from metaseg.model import MetaSegmenter
 
-    return MetaSegmenter.from_config(config.segmentation).fit(facts, progress=progress)
-
-
-@contextmanager
-def _silent_stage(label: str) -> Iterator[Callable[[str], None]]:
-    yield lambda name: None
+    return MetaSegmenter.from_config(config.segmentation).fit(facts, progress=progress, clv=clv)
 
 
 @dataclass(frozen=True)
 class JobHooks:
-    """How a job tells its caller what it is doing (it never prints by itself).
+    """How a job tells its caller what it is doing (it prints nothing but a progress bar).
 
     Attributes
     ----------
@@ -141,12 +180,13 @@ class JobHooks:
         ``message(text)`` for one line of progress; logged at INFO by default.
     stage : callable
         ``stage(label)`` returns a context manager around one long step; it yields
-        ``advance(name)``, called as the step moves on (one base segment fitted). Silent
-        by default; the command line draws a progress bar.
+        ``advance(name)``, called as the step moves on (one base segment fitted). By
+        default a ``tqdm.auto`` bar in notebooks and terminals, nothing in batch logs
+        (:func:`metaseg._progress.stage`); the command line adds ``--quiet``.
     """
 
     message: Callable[[str], None] = log.info
-    stage: Callable[[str], AbstractContextManager[Callable[[str], None]]] = _silent_stage
+    stage: Callable[[str], AbstractContextManager[Callable[[str], None]]] = progress_stage
 
 
 @dataclass
@@ -198,6 +238,10 @@ def run_fit(
     inputs, facts = _read_and_compute(config, events, customers, as_of, hooks)
     hooks.message(f"data: {inputs.source}: {len(inputs.events):,} events")
     hooks.message(f"facts: {len(facts):,} customers as of {facts.attrs.get('as_of')}")
+    clv = None
+    if config.facts.clv is not None:
+        with hooks.stage("fitting the potential-value model"):
+            facts, clv = fit_clv_facts(inputs, facts, config, hooks)
     tracking = config.tracking
     register = register or tracking.register_name
     uri = tracking_uri or tracking.tracking_uri
@@ -210,7 +254,7 @@ def run_fit(
             update={"segmentation": config.segmentation.model_copy(update={"names": {}})}
         )
     with hooks.stage("sub-segmenting") as advance:
-        model = fit_model(config, facts, progress=advance)
+        model = fit_model(config, facts, progress=advance, clv=clv)
     if champion is not None:
         model = keep_identities(model, champion, facts, names, hooks)
     with hooks.stage("logging to MLflow"):
@@ -226,8 +270,28 @@ def run_fit(
             timeout=tracking.timeout,
             max_retries=tracking.max_retries,
             plots=save_all,
+            report=fit_report_writer(config.name, champion),
         )
     return FitOutcome(inputs, facts, model, run)
+
+
+def fit_report_writer(title: str, champion: Any = None) -> Callable[[Any, Path], Path]:
+    """The ``report`` callback of a fit's run: the report page, with the migration since
+    ``champion`` (a :class:`~metaseg.tracking.LoadedModel`) when there is one."""
+    from metaseg.report import write_report
+
+    def write(model: Any, path: Path) -> Path:
+        if champion is None:
+            return write_report(model, path, title=title)
+        return write_report(
+            model,
+            path,
+            title=title,
+            previous=champion.model.labels_,
+            previous_name=f"champion (version {champion.version})",
+        )
+
+    return write
 
 
 def find_champion(name: str, tracking_uri: str | None, hooks: JobHooks | None = None) -> Any:
@@ -352,7 +416,8 @@ def run_score(
     hooks = hooks or JobHooks()
     with hooks.stage("loading the model"):
         loaded = _load_promoted(model, tracking_uri, hooks)
-    inputs, facts = _read_and_compute(config, events, customers, as_of, hooks)
+    clv = getattr(loaded.model, "clv_", None)
+    inputs, facts = _read_and_compute(config, events, customers, as_of, hooks, clv=clv)
     with hooks.stage("scoring"):
         labels = loaded.predict(facts)
     outcome = ScoreOutcome(loaded, inputs, facts, labels)
@@ -366,6 +431,94 @@ def run_score(
     for result in outcome.exports:
         result.raise_for_failures()
     return outcome
+
+
+@dataclass
+class ReportOutcome:
+    """What :func:`run_report` produced: the reported model, what it was compared with,
+    and the page written."""
+
+    loaded: Any
+    previous: str | None
+    path: Path
+
+
+def run_report(
+    model: str,
+    out: str | Path,
+    *,
+    previous: str | None = None,
+    previous_labels: str | Path | None = None,
+    campaigns: str | Path | None = None,
+    title: str | None = None,
+    tracking_uri: str | None = None,
+    hooks: JobHooks | None = None,
+) -> ReportOutcome:
+    """Write the segment report page of a registered model version.
+
+    Parameters
+    ----------
+    model : str
+        ``models:/NAME@ALIAS``, ``models:/NAME/VERSION`` or a registered model name
+        (alias ``champion``).
+    out : path
+        The HTML file to write.
+    previous : str, optional
+        The model to measure migration against (same forms as ``model``). By default
+        the champion of the same registered model, unless ``model`` is the champion.
+    previous_labels : path, optional
+        A labels file (.parquet/.csv) to measure migration against instead.
+    campaigns : path, optional
+        Campaign outcomes (.parquet/.csv, see :func:`metaseg.over_time.campaign_report`),
+        joined to the model's labels.
+    title : str, optional
+        Page title (default: the registered name).
+    tracking_uri : str, optional
+    hooks : JobHooks, optional
+
+    Returns
+    -------
+    ReportOutcome
+    """
+    from metaseg.report import write_report
+    from metaseg.tracking.model_uri import parse_alias_uri
+
+    hooks = hooks or JobHooks()
+    if previous is not None and previous_labels is not None:
+        raise ConfigError(
+            "give either previous (a registered model) or previous_labels (a labels file), "
+            f"not both: got {previous!r} and {str(previous_labels)!r}."
+        )
+    loaded = _load_promoted(model, tracking_uri, hooks)
+    options: dict[str, Any] = {
+        "title": title or f"Segments of {loaded.name}",
+        "model_label": f"{loaded.name} version {loaded.version}",
+    }
+    compared = None
+    if previous_labels is not None:
+        from metaseg.data import read_table
+
+        options["previous"] = read_table(previous_labels)
+        compared = options["previous_name"] = f"labels in {Path(previous_labels).name}"
+    else:
+        if previous is not None:
+            other = _load_promoted(previous, tracking_uri, hooks)
+        elif loaded.alias == "champion" or parse_alias_uri(model).alias == "champion":
+            other = None
+        else:
+            other = find_champion(loaded.name, tracking_uri, hooks)
+        if other is not None and other.version != loaded.version:
+            options["previous"] = other.model.labels_
+            via = f"{other.alias}, " if other.alias else ""
+            compared = options["previous_name"] = f"{via}version {other.version}".strip()
+    if campaigns is not None:
+        from metaseg.data import read_table
+        from metaseg.over_time import campaign_report
+
+        options["campaigns"] = campaign_report(loaded.model.labels_, read_table(campaigns))
+    with hooks.stage("writing the report"):
+        path = write_report(loaded.model, out, **options)
+    return ReportOutcome(loaded, compared, path)
 
 
 @dataclass
@@ -418,7 +571,8 @@ def run_drift(
 
     hooks = hooks or JobHooks()
     loaded = _load_promoted(model, tracking_uri, hooks)
-    inputs, facts_now = _read_and_compute(config, events, customers, as_of, hooks)
+    clv = getattr(loaded.model, "clv_", None)
+    inputs, facts_now = _read_and_compute(config, events, customers, as_of, hooks, clv=clv)
     if reference_facts is not None:
         reference = read_table(reference_facts)
     elif getattr(loaded.model, "drift_reference_", None) is not None:
@@ -446,7 +600,8 @@ def _fit_facts_again(inputs: Inputs, config: MetasegConfig, model: Any, hooks: J
         )
     before = inputs.events[inputs.events["timestamp"] < as_of]
     hooks.message(f"reference: facts recomputed as of the fit ({as_of:%Y-%m-%d})")
-    return build_facts(Inputs(before, inputs.customers), config, as_of=as_of)
+    clv = getattr(model, "clv_", None)
+    return build_facts(Inputs(before, inputs.customers), config, as_of=as_of, clv=clv)
 
 
 def save_drift_report(report: Any, folder: str | Path) -> list[Path]:
@@ -522,6 +677,7 @@ def run_validate(
 
     hooks = hooks or JobHooks()
     inputs, facts = _read_and_compute(config, events, customers, as_of, hooks)
+    facts, _ = fit_clv_facts(inputs, facts, config, hooks)
     rules = RuleSegmenter(rules=config.segmentation.rules).fit(facts)
     check_feature_columns(config.segmentation, facts, rules.segments_)
     return ValidateOutcome(inputs, facts, rules.coverage_)
@@ -606,10 +762,12 @@ def _read_and_compute(
     customers: str | Path | None,
     as_of: Any,
     hooks: JobHooks,
+    clv: Any = None,
 ) -> tuple[Inputs, pd.DataFrame]:
-    """The job's inputs and their facts, each step reported as a stage."""
+    """The job's inputs and their facts (with ``clv``'s potential-value facts), each step
+    reported as a stage."""
     with hooks.stage("reading data"):
         inputs = load_inputs(config, events=events, customers=customers, as_of=as_of)
     with hooks.stage("computing facts"):
-        facts = build_facts(inputs, config, as_of=as_of)
+        facts = build_facts(inputs, config, as_of=as_of, clv=clv)
     return inputs, facts

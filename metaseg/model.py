@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from metaseg import schema
 from metaseg._messages import preview
+from metaseg._progress import track
 from metaseg.exceptions import ClusteringWarning, ConfigError, DataError, NoUsableFeaturesError
 from metaseg.segmentation_spec import (
     SegmentationSpec,
@@ -51,7 +53,7 @@ SEGMENT_METRICS = (
 
 @dataclass
 class FittedSegment:
-    """What was learned for one base segment."""
+    """What was learned for one base segment, and the edits made to it since."""
 
     name: str
     n_customers: int
@@ -62,19 +64,41 @@ class FittedSegment:
     relabel: dict[int, int] = field(default_factory=dict)
     reason: str | None = None
     selection: pd.DataFrame | None = None
+    steps: list[Any] = field(default_factory=list)
+    centre_ids: tuple[int, ...] = ()
+    centres: np.ndarray | None = None
 
     @property
     def split(self) -> bool:
-        """Whether the base segment was split by a clusterer."""
-        return self.clusterer is not None
+        """Whether the base segment was split by a clusterer (or by an edit)."""
+        return self.clusterer is not None or bool(getattr(self, "steps", None))
+
+    def matrix(self, facts: pd.DataFrame) -> np.ndarray:
+        """The segment's feature matrix of ``facts`` (its featurizer, fitted at fit time)."""
+        return self.featurizer.transform(facts).to_numpy(dtype=np.float64)
 
     def assign(self, facts: pd.DataFrame) -> np.ndarray:
         """Sub-segment numbers of the customers in ``facts`` (all of this base segment)."""
         if not self.split or len(facts) == 0:
             # one sub-segment; its id is 0 unless a stable identity renumbered it
             return np.full(len(facts), self.relabel.get(0, 0), dtype=np.int64)
-        X = self.featurizer.transform(facts).to_numpy(dtype=np.float64)
-        return apply_relabel(np.asarray(self.clusterer.predict(X), dtype=np.int64), self.relabel)
+        return self.assign_matrix(self.matrix(facts))
+
+    def assign_matrix(self, X: np.ndarray) -> np.ndarray:
+        """Sub-segment numbers of feature rows: clusterer, canonical numbers, then edits."""
+        from metaseg.edits import assign
+
+        if not self.split:
+            return np.full(X.shape[0], self.relabel.get(0, 0), dtype=np.int64)
+        return assign(self.clusterer, self.relabel, getattr(self, "steps", []), X)
+
+    def membership(self, X: np.ndarray) -> tuple[list[int], np.ndarray]:
+        """Sub-segment ids and soft membership of feature rows (edits included)."""
+        from metaseg.edits import membership
+
+        if not self.split:
+            return [self.relabel.get(0, 0)], np.ones((X.shape[0], 1), dtype=np.float64)
+        return membership(self.clusterer, self.relabel, getattr(self, "steps", []), X)
 
 
 def apply_relabel(raw: np.ndarray, relabel: dict[int, int]) -> np.ndarray:
@@ -159,6 +183,9 @@ class MetaSegmenter(BaseEstimator):
     drift_reference_ : FactReference
         Histograms of the facts the model reads, over all fit customers and per base
         segment: the reference of :func:`metaseg.over_time.drift_report`.
+    clv_ : CLVModel or None
+        The potential-value model given to :meth:`fit` (part of the pickled, logged and
+        hash-checked model); None without one.
     identity_ : IdentityMatch, optional
         Set by :meth:`with_identities` when sub-segment ids were matched to a previous
         segmentation's.
@@ -236,25 +263,36 @@ class MetaSegmenter(BaseEstimator):
     # -------------------------------------------------------------------- fit
     def fit(
         self,
-        facts: pd.DataFrame,
+        facts: Any,
         y: Any = None,
         *,
         as_of: Any = None,
-        progress: Callable[[str], None] | None = None,
+        customers: Any = None,
+        progress: bool | Callable[[str], None] | None = None,
+        clv: Any = None,
     ) -> MetaSegmenter:
         """Learn rules cut points, then features and clusterers inside each base segment.
 
         Parameters
         ----------
-        facts : DataFrame
+        facts : DataFrame, pyarrow.Table or polars.DataFrame
             One row per customer (see :func:`metaseg.facts.compute_facts`), with
-            ``customer_id``.
+            ``customer_id``; or the standard events (``timestamp`` and ``event_type``
+            columns), whose facts are then computed as of ``as_of`` (default: the latest
+            event). ``input_kind_`` records which it was.
         y : ignored
         as_of : date-like, optional
             Reference time; defaults to ``facts.attrs["as_of"]``.
-        progress : callable, optional
-            Called with each base segment's name before it is sub-segmented (progress
-            bars in batch jobs).
+        customers : DataFrame, optional
+            With events only: the customers table joined to their facts.
+        progress : bool or callable, optional
+            A bar over the base segments: None (default) shows it in notebooks and
+            terminals only, True / False always / never; a callable is called with each
+            base segment's name instead (see :mod:`metaseg._progress`).
+        clv : CLVModel, optional
+            The fitted potential-value model whose facts (``p_alive``, ``clv_{h}d``, ...)
+            ``facts`` holds (:func:`metaseg.clv.add_clv_facts`); kept as ``clv_`` so
+            scoring computes them with the same model.
 
         Returns
         -------
@@ -263,6 +301,7 @@ class MetaSegmenter(BaseEstimator):
         from metaseg.fact_reference import build_reference
         from metaseg.rules import RuleSegmenter
 
+        facts, kind = _facts_of(facts, customers, as_of, None, "fit")
         _check_facts(facts)
         spec = self._resolve_spec()
         as_of = _resolve_as_of(facts, as_of)
@@ -287,9 +326,7 @@ class MetaSegmenter(BaseEstimator):
         rows_of: dict[str, np.ndarray] = {}
         matrices: dict[str, np.ndarray] = {}
         fit_rows: dict[str, int] = {}
-        for name in rules.segments_:
-            if progress is not None:
-                progress(name)
+        for name in track(rules.segments_, "sub-segmenting", progress, owner="fit"):
             rows = np.flatnonzero(base_values == name)
             rows_of[name] = rows
             seed = int(rng.integers(0, 2**31 - 1))
@@ -300,12 +337,15 @@ class MetaSegmenter(BaseEstimator):
                 seg.relabel = _size_order(raw, getattr(seg.clusterer, "n_clusters_", 0))
                 sub[rows] = apply_relabel(raw, seg.relabel)
                 matrices[name] = X
+            if X is not None:
+                seg.centre_ids, seg.centres = sub_segment_centres(X, sub[rows])
             fitted[name] = seg
 
         self.spec_ = spec
         self.rules_ = rules
         self.segments_ = fitted
         self.as_of_ = as_of
+        self.clv_ = clv
         self.feature_columns_ = _feature_columns(rules, fitted)
         self.n_features_in_ = len(self.feature_columns_)
         self.drift_reference_ = build_reference(
@@ -321,22 +361,32 @@ class MetaSegmenter(BaseEstimator):
         back[order] = np.arange(order.size)
         # the fit labels no customer at a moment in time: scored_at stays empty
         self.labels_ = self._labels(given, base_values[back], sub[back], as_of, scored_at=pd.NaT)
+        self.input_kind_ = kind
+        self.fact_windows_ = tuple(facts.attrs.get("windows") or ()) or None
+        self.edits_: list[dict[str, Any]] = []
         return self
 
-    def fit_predict(self, facts: pd.DataFrame, y: Any = None, *, as_of: Any = None) -> pd.DataFrame:
+    def fit_predict(
+        self, facts: Any, y: Any = None, *, as_of: Any = None, customers: Any = None
+    ) -> pd.DataFrame:
         """Fit and return the labels table of the fit customers."""
-        return self.fit(facts, as_of=as_of).labels_
+        return self.fit(facts, as_of=as_of, customers=customers).labels_
 
     # ---------------------------------------------------------------- predict
-    def predict(self, facts: pd.DataFrame, *, as_of: Any = None) -> pd.DataFrame:
-        """Label customers with the learned cut points, scalers and clusterers.
+    def predict(self, facts: Any, *, as_of: Any = None, customers: Any = None) -> pd.DataFrame:
+        """Label customers with the learned cut points, scalers, clusterers and edits.
 
         Parameters
         ----------
-        facts : DataFrame
-            One row per customer with at least the columns in ``feature_columns_``.
+        facts : DataFrame, pyarrow.Table or polars.DataFrame
+            One row per customer with at least the columns in ``feature_columns_``; or
+            the standard events, whose facts are computed as of ``as_of`` (default: the
+            latest event) with the fact windows of the fit. ``attrs["input_kind"]`` of
+            the result says which it got.
         as_of : date-like, optional
             Reference time; defaults to ``facts.attrs["as_of"]``.
+        customers : DataFrame, optional
+            With events only: the customers table.
 
         Returns
         -------
@@ -344,6 +394,9 @@ class MetaSegmenter(BaseEstimator):
             The labels table, one row per customer in the order of ``facts``.
         """
         check_is_fitted(self, "segments_")
+        facts, kind = _facts_of(
+            facts, customers, as_of, self._windows(), "predict", clv=getattr(self, "clv_", None)
+        )
         _check_facts(facts)
         as_of = _resolve_as_of(facts, as_of)
         base = self.rules_.predict(facts, as_of=as_of)
@@ -355,7 +408,12 @@ class MetaSegmenter(BaseEstimator):
                 # unseen categories are encoded as all-zero and counted in a
                 # DataQualityWarning by the segment's featurizer
                 sub[rows] = seg.assign(facts.iloc[rows])
-        return self._labels(facts, base_values, sub, as_of, scored_at=pd.Timestamp.now(tz="UTC"))
+        labels = self._labels(facts, base_values, sub, as_of, scored_at=pd.Timestamp.now(tz="UTC"))
+        labels.attrs["input_kind"] = kind
+        return labels
+
+    def _windows(self) -> tuple[int, ...] | None:
+        return getattr(self, "fact_windows_", None)
 
     # ------------------------------------------------------------------ views
     def _labels(
@@ -445,6 +503,7 @@ class MetaSegmenter(BaseEstimator):
         """
         import copy
 
+        from metaseg.edits import Renumber
         from metaseg.renumber import code_map, renumbered_labels, renumbered_table
 
         relabel = getattr(match, "relabel", None)
@@ -466,7 +525,14 @@ class MetaSegmenter(BaseEstimator):
         for base, mapping in relabel.items():
             seg = model.segments_.get(base)
             if seg is not None and seg.split:
-                seg.relabel = {raw: mapping.get(canon, canon) for raw, canon in seg.relabel.items()}
+                if getattr(seg, "steps", None):
+                    # edited: the new numbers apply after the edits' own ids
+                    seg.steps.append(Renumber(dict(mapping)))
+                else:
+                    seg.relabel = {
+                        raw: mapping.get(canon, canon) for raw, canon in seg.relabel.items()
+                    }
+                seg.centre_ids = tuple(mapping.get(i, i) for i in seg.centre_ids)
         model.summary_ = renumbered_table(self.summary_, relabel, names)
         model.profiles_ = renumbered_table(self.profiles_, relabel, names)
         model.labels_ = renumbered_labels(self.labels_, relabel, model.summary_)
@@ -475,6 +541,578 @@ class MetaSegmenter(BaseEstimator):
         model.identity_max_ids_ = dict(match.max_ids)
         model.identity_ = match
         return model
+
+    # ------------------------------------------------------------------ edits
+    def set_params(self, **params: Any) -> MetaSegmenter:
+        """Set parameters; on a fitted model ``names=`` renames its sub-segments at once.
+
+        The other parameters take effect at the next :meth:`fit`, as in scikit-learn.
+        ``names`` replaces the user names (codes left out get their automatic name back)
+        in ``summary_``, ``labels_`` and what :meth:`predict` returns from now on, and is
+        recorded in ``edits_``.
+
+        Raises
+        ------
+        ConfigError
+            A code in ``names`` is not a sub-segment of the fitted model (the message
+            lists them).
+        """
+        renaming = "names" in params and hasattr(self, "segments_")
+        if renaming:
+            names = self._checked_names(params["names"] or {}, "set_params(names=...)")
+        super().set_params(**params)
+        if renaming:
+            self._apply_names(names)
+            self.edits_ = [*self.edits(), {"edit": "rename", "via": "set_params", "names": names}]
+        return self
+
+    def edits(self) -> list[dict[str, Any]]:
+        """The edits made since the fit, oldest first (JSON-ready; logged to MLflow)."""
+        check_is_fitted(self, "segments_")
+        return [dict(edit) for edit in getattr(self, "edits_", [])]
+
+    def rename(self, names: dict[str, str]) -> MetaSegmenter:
+        """Return a copy whose sub-segments listed in ``names`` carry those names.
+
+        Parameters
+        ----------
+        names : dict of str to str
+            Segment code -> name (``{"dormant/0": "Sleeping whales"}``); other names stay.
+
+        Returns
+        -------
+        MetaSegmenter
+            A new fitted model; ``predict`` returns the new names at once.
+
+        Raises
+        ------
+        ConfigError
+            An unknown code (the message lists the known ones) or an empty name.
+
+        Examples
+        --------
+        >>> from metaseg.datasets import make_shop
+        >>> from metaseg.facts import compute_facts
+        >>> customers, events, _ = make_shop(n_customers=1_500, seed=1)
+        >>> facts = compute_facts(events, customers)
+        >>> model = MetaSegmenter(n_bootstrap=0, random_state=0).fit(facts)
+        >>> code = model.summary_["segment"].iloc[0]
+        >>> renamed = model.rename({code: "Our best"})
+        >>> labels = renamed.predict(facts)
+        >>> labels.loc[labels["segment"] == code, "segment_name"].unique().tolist()
+        ['Our best']
+        """
+        check_is_fitted(self, "segments_")
+        given = self._checked_names(names, "rename")
+        model = self._copy()
+        model._apply_names({**(self.spec_.names or {}), **given})
+        model.edits_.append({"edit": "rename", "names": given})
+        return model
+
+    def merge(self, segments: list[str], facts: Any, *, name: str | None = None) -> MetaSegmenter:
+        """Return a copy in which the sub-segments ``segments`` are one.
+
+        The merged sub-segment keeps the smallest id of the list; the other ids are no
+        longer used. Only that base segment's labels, profile, summary and metrics are
+        recomputed; its stability is set to NaN (it measured the partition before).
+
+        Parameters
+        ----------
+        segments : list of str
+            Two or more codes of one base segment (``["dormant/1", "dormant/3"]``).
+        facts : DataFrame
+            The facts the model was fitted on (its profiles are recomputed from them).
+        name : str, optional
+            A name for the merged sub-segment.
+
+        Raises
+        ------
+        ConfigError
+            Unknown codes (the known ones are listed), codes of different base
+            segments, fewer than two codes, or noise (-1: use :meth:`reassign_noise`).
+        DataError
+            ``facts`` are not the fit customers.
+        """
+        from metaseg.edits import Merge
+
+        check_is_fitted(self, "segments_")
+        base, ids = self._parse_codes(segments, "merge", at_least=2)
+        if schema.NOISE in ids:
+            raise ConfigError(
+                f"merge: {schema.segment_code(base, schema.NOISE)} is noise, not a sub-segment; "
+                "move noise customers with reassign_noise(facts, strategy=...)."
+            )
+        into = min(ids)
+        model = self._copy()
+        model.segments_[base].steps.append(Merge(ids=tuple(i for i in ids if i != into), into=into))
+        into_code = schema.segment_code(base, into)
+        model._refresh(base, self._training_facts(facts, "merge"), new_names={into_code: name})
+        model.edits_.append(
+            {"edit": "merge", "segments": list(segments), "into": into_code, "name": name}
+        )
+        return model
+
+    def split(
+        self,
+        segment: str,
+        facts: Any,
+        *,
+        k: int | None = None,
+        algorithm: str | None = None,
+        random_state: int | None = None,
+    ) -> MetaSegmenter:
+        """Return a copy in which sub-segment ``segment`` is cut into ``k`` pieces.
+
+        Only the customers of ``segment`` are refitted, in their base segment's feature
+        space (its featurizer, fitted at fit time). The largest piece keeps the id; the
+        others get ids never used before in that base segment. Other sub-segments keep
+        their ids and customers.
+
+        Parameters
+        ----------
+        segment : str
+            The code of the sub-segment (``"active/0"``); a base segment left whole is
+            ``"<base>/0"``.
+        facts : DataFrame
+            The facts the model was fitted on.
+        k : int, optional
+            Number of pieces (>= 2). None chooses k automatically (and refuses when the
+            clusterer finds no structure).
+        algorithm : {"gmm", "kmeans"}, optional
+            Default: the base segment's own algorithm when it is one of these, else
+            ``"kmeans"``.
+        random_state : int, optional
+            Seed of the refit (default: the model's ``random_state``): same seed, same
+            pieces.
+
+        Raises
+        ------
+        ConfigError
+            Unknown code, noise, a base segment without features (not clustered), a bad
+            ``k`` or ``algorithm``.
+        DataError
+            ``facts`` are not the fit customers, or the pieces could not be found.
+        """
+        from metaseg._params import check_choice, check_int
+        from metaseg.cluster import AutoGaussianMixture, AutoKMeans
+        from metaseg.edits import Split
+
+        check_is_fitted(self, "segments_")
+        base, (sid,) = self._parse_codes([segment], "split", at_least=1)
+        if sid == schema.NOISE:
+            raise ConfigError(
+                f"split: {segment!r} is noise, not a sub-segment; move noise customers with "
+                "reassign_noise(facts, strategy=...) first."
+            )
+        if k is not None:
+            k = check_int("split", "k", k, minimum=2, hint="Use k=2 or more, or None (automatic).")
+        algorithm_now = self.segments_[base].algorithm
+        default = algorithm_now if algorithm_now in ("gmm", "kmeans") else "kmeans"
+        algorithm = check_choice("split", "algorithm", algorithm or default, ("gmm", "kmeans"))
+        seed = self.spec_.random_state if random_state is None else random_state
+        fit_facts = self._training_facts(facts, "split")
+        rows = np.flatnonzero(self.labels_[schema.BASE_SEGMENT].astype(str).to_numpy() == base)
+        model = self._copy()
+        seg = model.segments_[base]
+        if seg.featurizer is None:  # left whole before featurizing: featurize it now
+            seg.featurizer = _segment_featurizer(self.spec_, base, fit_facts.iloc[rows])
+            seg.features = list(seg.featurizer.input_features_)
+        if not seg.split:
+            seg.algorithm = algorithm
+        X = seg.matrix(fit_facts.iloc[rows])
+        members = X[self.labels_[schema.SUB_SEGMENT].to_numpy()[rows] == sid]
+        if len(members) > self.spec_.max_fit_rows:
+            pick = np.random.default_rng(seed).choice(
+                len(members), size=self.spec_.max_fit_rows, replace=False
+            )
+            members_fit = members[np.sort(pick)]
+        else:
+            members_fit = members
+        kind = AutoKMeans if algorithm == "kmeans" else AutoGaussianMixture
+        params: dict[str, Any] = {"n_clusters": k} if k is not None else {}
+        if len(members_fit) <= 1000:
+            params["sample_size"] = max(len(members_fit), (k or 8) + 1)
+        clusterer = kind(**params, random_state=seed)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ClusteringWarning)
+            clusterer.fit(members_fit)
+        if clusterer.n_clusters_ < 2:
+            raise DataError(
+                f"split: {segment!r} ({len(members):,} customers) could not be split: "
+                f"{clusterer.decision_}. Pass k= to force a number of pieces."
+            )
+        for w in caught:
+            warnings.warn(f"split {segment!r}: {w.message}", w.category, stacklevel=2)
+        raw = np.asarray(clusterer.predict(members), dtype=np.int64)
+        order = _size_order(raw, clusterer.n_clusters_)
+        start = self._next_id(base)
+        relabel = {c: sid if rank == 0 else start + rank - 1 for c, rank in order.items()}
+        seg.steps.append(Split(sid, clusterer, relabel))
+        model._refresh(base, fit_facts)
+        pieces = sorted(set(relabel.values()))
+        model.edits_.append(
+            {
+                "edit": "split",
+                "segment": segment,
+                "k": int(clusterer.n_clusters_),
+                "algorithm": algorithm,
+                "random_state": seed,
+                "into": [schema.segment_code(base, i) for i in pieces],
+            }
+        )
+        return model
+
+    def reassign_noise(
+        self, facts: Any, *, strategy: str = "nearest", segments: list[str] | None = None
+    ) -> MetaSegmenter:
+        """Return a copy in which noise customers (-1, HDBSCAN) join a sub-segment.
+
+        Parameters
+        ----------
+        facts : DataFrame
+            The facts the model was fitted on.
+        strategy : {"nearest", "probable"}, default="nearest"
+            ``"nearest"``: the sub-segment with the nearest centre (mean feature row of
+            its customers, see :meth:`transform`). ``"probable"``: the sub-segment of
+            largest soft membership (:meth:`predict_proba`: HDBSCAN's membership vector).
+        segments : list of str, optional
+            Base segments to treat (default: every one holding noise).
+
+        Raises
+        ------
+        ConfigError
+            Unknown strategy or base segment.
+        DataError
+            No noise to reassign, or ``facts`` are not the fit customers.
+        """
+        from metaseg._messages import did_you_mean
+        from metaseg._params import check_choice
+        from metaseg.edits import NOISE_STRATEGIES, ReassignNoise
+
+        check_is_fitted(self, "segments_")
+        check_choice("reassign_noise", "strategy", strategy, NOISE_STRATEGIES)
+        noisy = self.labels_.loc[
+            self.labels_[schema.SUB_SEGMENT] == schema.NOISE, schema.BASE_SEGMENT
+        ]
+        with_noise = [name for name in self.segments_ if name in set(noisy.astype(str))]
+        chosen = with_noise if segments is None else list(segments)
+        for name in chosen:
+            if name not in self.segments_:
+                raise ConfigError(
+                    f"reassign_noise: no base segment is called {name!r}."
+                    f"{did_you_mean(name, self.segments_)} Base segments: "
+                    f"{', '.join(self.segments_)}."
+                )
+        chosen = [name for name in chosen if name in with_noise]
+        if not chosen:
+            raise DataError(
+                "reassign_noise: no noise customer (sub_segment -1) in "
+                f"{'the model' if segments is None else preview(list(segments))}; nothing to "
+                "reassign."
+            )
+        fit_facts = self._training_facts(facts, "reassign_noise")
+        model = self._copy()
+        moved = {}
+        for name in chosen:
+            seg = model.segments_[name]
+            step = ReassignNoise(strategy, tuple(seg.centre_ids), seg.centres)
+            seg.steps.append(step)
+            moved[name] = int((noisy.astype(str) == name).sum())
+            model._refresh(name, fit_facts)
+        model.edits_.append({"edit": "reassign_noise", "strategy": strategy, "moved": moved})
+        return model
+
+    # ------------------------------------------------------- edit machinery
+    def _copy(self) -> MetaSegmenter:
+        import copy
+
+        model = copy.deepcopy(self)
+        model.edits_ = self.edits()
+        return model
+
+    def _codes(self) -> list[str]:
+        return self.summary_[schema.SEGMENT].astype(str).tolist()
+
+    def _unknown_code(self, code: Any, what: str) -> ConfigError:
+        from metaseg._messages import did_you_mean
+
+        codes = self._codes()
+        return ConfigError(
+            f"{what}: {code!r} is not a sub-segment of this model.{did_you_mean(str(code), codes)} "
+            f"Known: {preview(codes, limit=40)}."
+        )
+
+    def _parse_codes(self, codes: Any, what: str, *, at_least: int) -> tuple[str, list[int]]:
+        if isinstance(codes, str) or not isinstance(codes, list | tuple):
+            codes = [codes] if at_least == 1 else codes
+        if not isinstance(codes, list | tuple) or len(codes) < at_least:
+            raise ConfigError(
+                f"{what}: give a list of at least {at_least} segment codes such as "
+                f"['dormant/1', 'dormant/3'], got {codes!r}."
+            )
+        known = set(self._codes())
+        parsed: list[tuple[str, int]] = []
+        for code in codes:
+            if str(code) not in known:
+                raise self._unknown_code(code, what)
+            base, _, number = str(code).rpartition("/")
+            parsed.append((base, int(number)))
+        bases = sorted({b for b, _ in parsed})
+        if len(bases) > 1:
+            raise ConfigError(
+                f"{what}: sub-segments of one base segment only, got {list(codes)} (base "
+                f"segments {bases}). Merge inside one base segment at a time."
+            )
+        ids = list(dict.fromkeys(i for _, i in parsed))
+        if len(ids) < at_least:
+            raise ConfigError(f"{what}: the codes {list(codes)} repeat; give distinct ones.")
+        return bases[0], ids
+
+    def _checked_names(self, names: Any, what: str) -> dict[str, str]:
+        if not isinstance(names, dict):
+            raise ConfigError(
+                f"{what}: names must be a mapping of segment code to name, got "
+                f"{type(names).__name__}."
+            )
+        known = set(self._codes())
+        for code, value in names.items():
+            if str(code) not in known:
+                raise self._unknown_code(code, what)
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(
+                    f"{what}: the name of {code!r} must be a non-empty string, got {value!r}."
+                )
+        return {str(code): value for code, value in names.items()}
+
+    def _apply_names(self, names: dict[str, str]) -> None:
+        """Recompute the summary's names with ``names`` and carry them to the labels."""
+        from metaseg.profile import segment_summary
+
+        known = set(self.profiles_[schema.SEGMENT].astype(str))
+        names = {code: value for code, value in names.items() if code in known}
+        self.summary_ = segment_summary(self.profiles_, names=names or None)
+        self.labels_ = self._named(self.labels_)
+        self.names = dict(names) or None
+        self.spec_ = self.spec_.model_copy(update={"names": names})
+
+    def _named(self, labels: pd.DataFrame) -> pd.DataFrame:
+        lookup = self.summary_.set_index(schema.SEGMENT)[schema.SEGMENT_NAME]
+        out = labels.copy()
+        out[schema.SEGMENT_NAME] = (
+            out[schema.SEGMENT].map(lookup).fillna(out[schema.BASE_SEGMENT]).astype("str")
+        )
+        return out
+
+    def _training_facts(self, facts: Any, what: str) -> pd.DataFrame:
+        """``facts`` in the order of ``labels_``, refused unless they are the fit customers."""
+        facts, _ = _facts_of(
+            facts, None, self.as_of_, self._windows(), what, clv=getattr(self, "clv_", None)
+        )
+        _check_facts(facts)
+        ids = self.labels_[schema.CUSTOMER_ID]
+        position = pd.Index(facts[schema.CUSTOMER_ID]).get_indexer(ids)
+        missing = position < 0
+        if missing.any() or len(facts) != len(ids):
+            extra = len(facts) - int((~missing).sum())
+            raise DataError(
+                f"{what}: facts must be the facts the model was fitted on "
+                f"({len(ids):,} customers); {int(missing.sum()):,} of them are missing "
+                f"(e.g. {preview(ids[missing].head(3).tolist())}) and {extra:,} others are "
+                "extra. Pass the same facts as to fit."
+            )
+        out = facts.iloc[position]
+        out.attrs = dict(facts.attrs)
+        return out
+
+    def _next_id(self, base: str) -> int:
+        """The first sub-segment id never used in ``base`` (ids are never reused)."""
+        from metaseg.edits import Merge, Renumber, Split
+
+        seg = self.segments_[base]
+        used = [*seg.relabel.values(), 0]
+        used.append(getattr(self, "identity_max_ids_", {}).get(base, 0))
+        for step in seg.steps:
+            if isinstance(step, Merge):
+                used.extend([*step.ids, step.into])
+            elif isinstance(step, Split):
+                used.extend(step.relabel.values())
+            elif isinstance(step, Renumber):
+                used.extend(step.mapping.values())
+        return int(max(used)) + 1
+
+    def _refresh(
+        self, base: str, facts: pd.DataFrame, new_names: dict[str, str | None] | None = None
+    ) -> None:
+        """Recompute base segment ``base``'s labels, centres, profile, names and metrics."""
+
+        seg = self.segments_[base]
+        in_base = self.labels_[schema.BASE_SEGMENT].astype(str).to_numpy() == base
+        rows = np.flatnonzero(in_base)
+        part = facts.iloc[rows]
+        X = seg.matrix(part)
+        sub = seg.assign_matrix(X)
+        seg.centre_ids, seg.centres = sub_segment_centres(X, sub)
+        labels = self.labels_.copy()
+        all_sub = labels[schema.SUB_SEGMENT].to_numpy(dtype=np.int64).copy()
+        all_sub[rows] = sub
+        labels[schema.SUB_SEGMENT] = all_sub
+        labels[schema.SEGMENT] = (
+            labels[schema.BASE_SEGMENT].astype(str) + "/" + labels[schema.SUB_SEGMENT].astype(str)
+        ).astype("str")
+        profile = base_profile(part, base, sub, seg, len(facts))
+        kept = self.profiles_[self.profiles_[schema.BASE_SEGMENT].astype(str) != base]
+        order = {name: i for i, name in enumerate(self.segments_)}
+        profiles = pd.concat([kept, profile], ignore_index=True)
+        rank = profiles[schema.BASE_SEGMENT].astype(str).map(order)
+        self.profiles_ = profiles.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(
+            drop=True
+        )
+        names = dict(self.spec_.names or {})
+        for code, value in (new_names or {}).items():
+            if value is not None:
+                names[code] = value
+        self.labels_ = labels
+        self._apply_names(names)
+        metrics = _segment_metrics(
+            {base: seg}, {base: X}, sub, {base: np.arange(len(sub))}, {base: len(sub)}, self.spec_
+        )
+        row = metrics.loc[base]
+        for column in (
+            "n_sub_segments",
+            "silhouette",
+            "calinski_harabasz",
+            "davies_bouldin",
+            "noise_share",
+            "smallest_share",
+            "largest_share",
+        ):
+            self.metrics_.loc[base, column] = row[column]
+        self.metrics_.loc[base, "split"] = seg.split
+        self.metrics_.loc[base, "algorithm"] = seg.algorithm if seg.split else "none"
+        self.feature_columns_ = _feature_columns(self.rules_, self.segments_)
+        self.n_features_in_ = len(self.feature_columns_)
+        self.metrics_.loc[base, "stability"] = np.nan
+        self.stability_ = self.metrics_["stability"].rename("stability")
+        self.overall_metrics_ = _overall_metrics(self.metrics_, all_sub, len(labels), self.rules_)
+
+    # ------------------------------------------------------------ explanation
+    def transform(self, facts: Any, *, as_of: Any = None) -> pd.DataFrame:
+        """Distances of each customer to the centres of its base segment's sub-segments.
+
+        A centre is the mean feature row of a sub-segment's fit customers, in its base
+        segment's feature space (the standardised features of ``features``), for every
+        algorithm, edits included. For k-means it is (close to) the k-means centre; for
+        a Gaussian mixture the mean of the customers it assigned; for HDBSCAN, whose
+        clusters need not be round, a summary of where a sub-segment lies, not how
+        HDBSCAN decides: the nearest centre need not be the assigned sub-segment, and
+        noise customers (-1) have distances to every centre.
+
+        Returns
+        -------
+        DataFrame
+            Tidy: one row per (customer, sub-segment of its base segment), in the order
+            of ``facts``, with ``customer_id``, ``base_segment``, ``sub_segment``,
+            ``segment`` and ``distance`` (NaN for a base segment that was not featurized).
+        """
+        return self._per_segment(facts, as_of, "transform", _distances, "distance")
+
+    def predict_proba(self, facts: Any, *, as_of: Any = None) -> pd.DataFrame:
+        """Soft membership of each customer in the sub-segments of its base segment.
+
+        Per algorithm: a Gaussian mixture's posterior; k-means' softmax of the negative
+        squared distances to its centres with a temperature calibrated on the training
+        rows (:meth:`metaseg.cluster.AutoKMeans.predict_proba`); HDBSCAN's membership
+        vectors (:meth:`metaseg.cluster.DensityClusterer.predict_proba`). Merged
+        sub-segments add their probabilities; the pieces of a split share their parent's
+        probability by the refit's own membership. A base segment not split has one row
+        of probability 1.
+
+        Returns
+        -------
+        DataFrame
+            Tidy: one row per (customer, sub-segment of its base segment), in the order
+            of ``facts``, with ``customer_id``, ``base_segment``, ``sub_segment``,
+            ``segment`` and ``probability`` (a customer's rows sum to 1).
+        """
+        return self._per_segment(facts, as_of, "predict_proba", _probabilities, "probability")
+
+    def explain(
+        self, customer_ids: Any, facts: Any, *, as_of: Any = None, top_n: int = 3
+    ) -> pd.DataFrame:
+        """Why customers are in their segment: rule, scores, features, runner-up.
+
+        Parameters
+        ----------
+        customer_ids : id or list of ids
+            Customers to explain (rows of ``facts``).
+        facts : DataFrame
+            Facts holding those customers (the fit facts or newer ones).
+        as_of : date-like, optional
+            Reference time; defaults to ``facts.attrs["as_of"]``.
+        top_n : int, default=3
+            Features listed per customer.
+
+        Returns
+        -------
+        DataFrame
+            One row per customer; see :func:`metaseg.explain.explain_customers`.
+        """
+        from metaseg.explain import explain_customers
+
+        check_is_fitted(self, "segments_")
+        facts, _ = _facts_of(
+            facts, None, as_of, self._windows(), "explain", clv=getattr(self, "clv_", None)
+        )
+        _check_facts(facts)
+        return explain_customers(self, customer_ids, facts, as_of=as_of, top_n=top_n)
+
+    def _per_segment(
+        self, facts: Any, as_of: Any, what: str, kernel: Callable[..., Any], value: str
+    ) -> pd.DataFrame:
+        check_is_fitted(self, "segments_")
+        facts, _ = _facts_of(
+            facts, None, as_of, self._windows(), what, clv=getattr(self, "clv_", None)
+        )
+        _check_facts(facts)
+        as_of = _resolve_as_of(facts, as_of)
+        base = np.asarray(self.rules_.predict(facts, as_of=as_of).astype(str))
+        parts = []
+        for name, seg in self.segments_.items():
+            rows = np.flatnonzero(base == name)
+            if rows.size == 0:
+                continue
+            ids, values = kernel(seg, facts.iloc[rows])
+            n_ids = len(ids)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "_row": np.repeat(rows, n_ids),
+                        schema.BASE_SEGMENT: name,
+                        schema.SUB_SEGMENT: np.tile(np.asarray(ids, dtype=np.int64), rows.size),
+                        value: values.reshape(-1),
+                    }
+                )
+            )
+        if not parts:
+            empty = pd.DataFrame(
+                {
+                    schema.CUSTOMER_ID: facts[schema.CUSTOMER_ID].iloc[:0],
+                    schema.BASE_SEGMENT: pd.Series(dtype="str"),
+                    schema.SUB_SEGMENT: pd.Series(dtype="int64"),
+                    schema.SEGMENT: pd.Series(dtype="str"),
+                    value: pd.Series(dtype="float64"),
+                }
+            )
+            return empty
+        out = pd.concat(parts, ignore_index=True)
+        out = out.sort_values(["_row", schema.SUB_SEGMENT], kind="stable", ignore_index=True)
+        out.insert(0, schema.CUSTOMER_ID, facts[schema.CUSTOMER_ID].to_numpy()[out["_row"]])
+        out[schema.SEGMENT] = (
+            out[schema.BASE_SEGMENT].astype(str) + "/" + out[schema.SUB_SEGMENT].astype(str)
+        ).astype("str")
+        return out[
+            [schema.CUSTOMER_ID, schema.BASE_SEGMENT, schema.SUB_SEGMENT, schema.SEGMENT, value]
+        ]
 
     def summary_text(self) -> str:
         """A fixed-width text table of the base and sub-segments (terminals and logs)."""
@@ -502,6 +1140,25 @@ class MetaSegmenter(BaseEstimator):
         return self.summary_.merge(
             self.metrics_[keep], left_on="base_segment", right_index=True, how="left"
         )
+
+    def report(self, path: str | Path, **options: Any) -> Path:
+        """Write the segment report, one self-contained HTML page, to ``path``.
+
+        For every base segment and sub-segment: size and share, the name and the numbers
+        behind it, the profile against the parent, example customers and stability; with
+        ``previous=`` (the champion's labels) the migration since then, with
+        ``campaigns=`` (a :func:`metaseg.over_time.campaign_report` table) the campaign
+        results. See :func:`metaseg.report.write_report` for every option.
+
+        Examples
+        --------
+        >>> model.report("segments.html", title="Shop segments")  # doctest: +SKIP
+        PosixPath('segments.html')
+        """
+        from metaseg.report import write_report
+
+        check_is_fitted(self, "segments_")
+        return write_report(self, path, **options)
 
 
 # ------------------------------------------------------------------- helpers
@@ -544,6 +1201,86 @@ def check_fitted(owner: str, model: Any, name: str = "model") -> Any:
             "metaseg.tracking.load_champion(name).model."
         )
     return model
+
+
+def is_events(table: Any) -> bool:
+    """Whether ``table`` is an events table (``timestamp`` and ``event_type`` columns).
+
+    Facts never have those columns (they hold ``first_seen``/``last_seen`` instead).
+
+    Examples
+    --------
+    >>> is_events(pd.DataFrame(columns=["customer_id", "timestamp", "event_type"]))
+    True
+    >>> is_events(pd.DataFrame(columns=["customer_id", "recency_days"]))
+    False
+    """
+    from metaseg._frames import column_names, is_table
+
+    if not is_table(table):
+        return False
+    columns = set(column_names(table))
+    return schema.TIMESTAMP in columns and schema.EVENT_TYPE in columns
+
+
+def _facts_of(
+    data: Any,
+    customers: Any,
+    as_of: Any,
+    windows: tuple[int, ...] | None,
+    what: str,
+    clv: Any = None,
+) -> tuple[Any, str]:
+    """The facts of ``data``: as given, or computed when it is the events (with the
+    potential-value facts of ``clv``, the model's own, when it has one); and which it was."""
+    import logging
+
+    from metaseg._frames import as_arrow, as_pandas, is_arrow
+
+    if is_arrow(data):  # once: a stream can be read only once
+        data = as_arrow(data, "facts or events")
+    if not is_events(data):
+        if customers is not None:
+            raise ConfigError(
+                f"{what}: customers is used only with events, but the table given holds "
+                "facts (one row per customer, attributes already joined). Drop customers=, "
+                "or pass the events."
+            )
+        return as_pandas(data, "facts"), "facts"
+    # events stay as they came: DuckDB reads pandas, Arrow and polars tables in place
+    from metaseg.facts import compute_facts
+
+    options: dict[str, Any] = {} if windows is None else {"windows": windows}
+    table = None if customers is None else as_pandas(customers, "customers")
+    facts = compute_facts(data, table, as_of=as_of, **options)
+    if clv is not None:
+        from metaseg.clv import add_clv_facts
+
+        facts = add_clv_facts(facts, data, clv)
+    logging.getLogger(__name__).info(
+        "%s: got events (%s rows); computed the facts of %s customers as of %s",
+        what,
+        f"{len(data):,}",
+        f"{len(facts):,}",
+        facts.attrs.get("as_of"),
+    )
+    return facts, "events"
+
+
+def sub_segment_centres(X: np.ndarray, sub: np.ndarray) -> tuple[tuple[int, ...], np.ndarray]:
+    """The ids of the sub-segments (noise excluded) and the mean feature row of each.
+
+    Examples
+    --------
+    >>> ids, centres = sub_segment_centres(np.array([[0.0], [2.0], [9.0]]), np.array([0, 0, -1]))
+    >>> ids, centres.tolist()
+    ((0,), [[1.0]])
+    """
+    ids = tuple(int(i) for i in np.unique(sub[sub != schema.NOISE]))
+    centres = (
+        np.vstack([X[sub == i].mean(axis=0) for i in ids]) if ids else np.empty((0, X.shape[1]))
+    )
+    return ids, centres
 
 
 def _check_facts(facts: Any) -> None:
@@ -667,9 +1404,21 @@ def _fit_segment(
     seg.selection = getattr(clusterer, "scores_", None)
     seg.reason = clusterer.decision_
     if clusterer.n_clusters_ < 2:  # the clusterer's own answer "do not split"
-        return seg, None
+        return seg, X
     seg.clusterer = clusterer
     return seg, X
+
+
+def _segment_featurizer(spec: SegmentationSpec, name: str, part: pd.DataFrame) -> Any:
+    """A featurizer fitted on one base segment's customers, with its configured features."""
+    from metaseg.features import SegmentFeaturizer
+
+    featurizer = SegmentFeaturizer(spec=spec.for_segment(name).features, segment=name)
+    try:
+        featurizer.fit(part)
+    except NoUsableFeaturesError as exc:
+        raise DataError(f"split: base segment {name!r} has no usable feature: {exc}") from exc
+    return featurizer
 
 
 def _size_order(raw: np.ndarray, n_clusters: int) -> dict[int, int]:
@@ -707,28 +1456,52 @@ def _profiles(
     fitted: dict[str, FittedSegment],
     spec: SegmentationSpec,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from metaseg.profile import profile_segments, segment_summary
+    from metaseg.profile import segment_summary
 
-    parts = []
-    for name, rows in rows_of.items():
-        if rows.size == 0:
-            continue
-        part = facts.iloc[rows]
-        numeric = [
-            c
-            for c in fitted[name].features
-            if pd.api.types.is_numeric_dtype(part[c]) or pd.api.types.is_bool_dtype(part[c])
-        ]
-        if not numeric:
-            numeric = [c for c in ("recency_days", "frequency", "monetary") if c in part.columns]
-        profile = profile_segments(part, base[rows], sub[rows], features=numeric)
-        # shares of all customers, not of this base segment alone
-        profile["share_of_all"] = profile["size"] / len(facts)
-        parts.append(profile)
+    parts = [
+        base_profile(facts.iloc[rows], name, sub[rows], fitted[name], len(facts))
+        for name, rows in rows_of.items()
+        if rows.size
+    ]
     profiles = pd.concat(parts, ignore_index=True)
     # unknown codes in names are refused there, with the list of existing codes
     summary = segment_summary(profiles, names=spec.names or None)
     return profiles, summary
+
+
+def _distances(seg: FittedSegment, part: pd.DataFrame) -> tuple[list[int], np.ndarray]:
+    from metaseg.cluster._assign import squared_distances
+
+    if seg.featurizer is None or seg.centres is None or not len(seg.centre_ids):
+        return [seg.relabel.get(0, 0)], np.full((len(part), 1), np.nan)
+    return list(seg.centre_ids), np.sqrt(squared_distances(seg.matrix(part), seg.centres))
+
+
+def _probabilities(seg: FittedSegment, part: pd.DataFrame) -> tuple[list[int], np.ndarray]:
+    if not seg.split:
+        return [seg.relabel.get(0, 0)], np.ones((len(part), 1), dtype=np.float64)
+    ids, P = seg.membership(seg.matrix(part))
+    order = np.argsort(np.asarray(ids), kind="stable")
+    return [ids[i] for i in order], P[:, order]
+
+
+def base_profile(
+    part: pd.DataFrame, name: str, sub: np.ndarray, seg: FittedSegment, n_total: int
+) -> pd.DataFrame:
+    """The profile of one base segment's sub-segments (shares of all ``n_total`` customers)."""
+    from metaseg.profile import profile_segments
+
+    numeric = [
+        c
+        for c in seg.features
+        if pd.api.types.is_numeric_dtype(part[c]) or pd.api.types.is_bool_dtype(part[c])
+    ]
+    if not numeric:
+        numeric = [c for c in ("recency_days", "frequency", "monetary") if c in part.columns]
+    profile = profile_segments(part, np.full(len(part), name, dtype=object), sub, features=numeric)
+    # shares of all customers, not of this base segment alone
+    profile["share_of_all"] = profile["size"] / n_total
+    return profile
 
 
 def _stability(
@@ -870,3 +1643,62 @@ def _smallest_share(metrics: pd.DataFrame, n_customers: int) -> float:
     shares = metrics["smallest_share"] * metrics["n_customers"] / max(n_customers, 1)
     shares = shares[metrics["n_customers"] > 0]
     return float(shares.min()) if len(shares) else float("nan")
+
+
+def segment(
+    events: Any,
+    customers: Any = None,
+    *,
+    rules: str | dict[str, Any] = _DEFAULTS["rules"],
+    as_of: Any = None,
+    windows: Any = None,
+    random_state: int | None = _DEFAULTS["random_state"],
+    **params: Any,
+) -> MetaSegmenter:
+    """From events to a fitted segmentation in one call.
+
+    Computes the customers' facts (:func:`metaseg.facts.compute_facts`) and fits a
+    :class:`MetaSegmenter` on them.
+
+    Parameters
+    ----------
+    events : DataFrame, pyarrow.Table, polars.DataFrame, or Parquet path(s)
+        The standard events (``customer_id``, ``timestamp``, ``event_type``,
+        ``amount``, ...).
+    customers : DataFrame, optional
+        ``customer_id`` plus attributes.
+    rules : str or dict, default="lifecycle"
+        A preset name (``"rfm"``, ``"lifecycle"``, ...), a rules YAML path or text.
+    as_of : date-like, optional
+        Facts are computed as of this moment (default: the latest event).
+    windows : iterable of int, optional
+        Fact windows in days (default 7, 30, 90, 365).
+    random_state : int or None, default=0
+        Seed of every stochastic step.
+    **params
+        Any other :class:`MetaSegmenter` parameter (``default``, ``segments``,
+        ``n_bootstrap``, ``names``, ...).
+
+    Returns
+    -------
+    MetaSegmenter
+        Fitted; ``labels_`` holds every customer's segment.
+
+    Examples
+    --------
+    >>> import metaseg
+    >>> customers, events, _ = metaseg.make_shop(n_customers=1_500, seed=1)
+    >>> model = metaseg.segment(events, customers, rules="rfm", n_bootstrap=0)
+    >>> model.input_kind_, len(model.labels_) == customers["customer_id"].nunique()
+    ('events', True)
+    """
+    from metaseg._frames import as_pandas
+    from metaseg.facts import compute_facts
+
+    options: dict[str, Any] = {} if windows is None else {"windows": windows}
+    table = None if customers is None else as_pandas(customers, "customers")
+    facts = compute_facts(events, table, as_of=as_of, **options)
+    model = MetaSegmenter(rules=rules, random_state=random_state, **params)
+    model.fit(facts)
+    model.input_kind_ = "events"
+    return model

@@ -67,3 +67,53 @@ def segment_code(base_segment: str, sub_segment: int) -> str:
     'dormant/2'
     """
     return f"{base_segment}/{int(sub_segment)}"
+
+
+#: Longest column name a rule or a custom fact may name.
+MAX_COLUMN_NAME_CHARS: Final = 128
+
+
+def check_column_name(
+    name: object, *, what: str = "column name", table: str = "column mapping"
+) -> str:
+    """Validate a column name written in a rule or custom fact: plain characters only.
+
+    Letters, digits, ``_``, ``-`` and inner spaces, not starting with a digit or
+    ``__``, at most :data:`MAX_COLUMN_NAME_CHARS` characters: such a name is safe to
+    quote as a SQL identifier once it is found in the table's schema.
+
+    Parameters
+    ----------
+    name : object
+        The name as written.
+    what : str
+        What the name is, for messages (``"fact name"``).
+    table : str
+        Where a column with another name can be renamed, for messages.
+
+    Examples
+    --------
+    >>> check_column_name("recency_days")
+    'recency_days'
+    >>> check_column_name("__class__", what="fact name", table="facts table")
+    Traceback (most recent call last):
+    ...
+    ValueError: a fact name may not start with '__'; name a column of the facts table, such as 'recency_days'
+    """
+    if not isinstance(name, str):
+        raise ValueError(f"a {what} must be text, got {type(name).__name__}")
+    if not name or len(name) > MAX_COLUMN_NAME_CHARS:
+        raise ValueError(f"a {what} must have 1 to {MAX_COLUMN_NAME_CHARS} characters")
+    if name.startswith("__"):
+        raise ValueError(
+            f"a {what} may not start with '__'; name a column of the {table}, such as "
+            "'recency_days'"
+        )
+    if name != name.strip():
+        raise ValueError(f"a {what} may not start or end with spaces")
+    if name[0].isdigit() or not all(c.isalnum() or c in "_- " for c in name):
+        raise ValueError(
+            f"a {what} holds letters, digits, '_', '-' and spaces and does not start with a "
+            f"digit; rename the column in the {table} if it needs other characters"
+        )
+    return name

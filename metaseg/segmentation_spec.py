@@ -92,8 +92,10 @@ class SegmentationSpec(BaseModel):
     Parameters
     ----------
     rules : str or dict
-        A preset name (``lifecycle``, ``rfm``, ``value_tiers``, ``demographic``), a
-        path to a rules YAML file, YAML text, or the rules document as a mapping.
+        A preset name (``lifecycle``, ``rfm``, ``rfm_textbook``, ``value_tiers``,
+        ``demographic``), a path to a rules YAML file, YAML text, or the rules document
+        as a mapping; ``{preset: lifecycle, params: {hesitant_cart_min_days: 0}}`` is a
+        preset with some of its named thresholds changed.
     default : SubSegmentSpec
         Used for every base segment without an entry in ``segments``.
     segments : dict of str to SubSegmentSpec

@@ -25,6 +25,8 @@ FOUNDATION = (
     "schema",
     "provenance",
     "display",
+    "_progress",
+    "_frames",
 )
 
 #: The stages, lowest first: the flow of a segmentation, then the edges that do I/O.
@@ -33,6 +35,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     FOUNDATION,
     ("data",),  # read and validate events and customers
     ("facts", "datasets"),  # one row per customer; shops to try it on
+    ("clv",),  # potential value: BG/NBD and Gamma-Gamma facts
     ("rules",),  # base segments
     ("features",),  # per-segment matrices
     ("cluster", "stability", "recovery"),  # sub-segments, their stability and recovery
@@ -41,8 +44,10 @@ STAGES: tuple[tuple[str, ...], ...] = (
         "fact_reference",
         "renumber",
         "alignment",
-    ),  # profiles; facts at fit time; renumbering
-    ("segmentation_spec",),  # the validated segmentation block
+        "edits",
+        "explain",
+    ),  # profiles; facts at fit time; renumbering; edit steps; explanations
+    ("segmentation_spec", "report"),  # the validated segmentation block; the report page
     ("model",),  # MetaSegmenter
     ("over_time",),  # identities, drift, campaigns (pure)
     ("export",),  # labels to files, SQL, webhooks
@@ -54,8 +59,9 @@ STAGES: tuple[tuple[str, ...], ...] = (
 )
 RANK = {name: rank for rank, names in enumerate(STAGES) for name in names}
 #: Downward imports that are still refused: tracking records runs and receives the
-#: figures to log as a callback (``log_fit(plots=metaseg.plots.save_all)``).
-FORBIDDEN: frozenset[tuple[str, str]] = frozenset({("tracking", "plots")})
+#: figures and the report page to log as callbacks (``log_fit(plots=metaseg.plots.save_all,
+#: report=metaseg.report.write_report)``).
+FORBIDDEN: frozenset[tuple[str, str]] = frozenset({("tracking", "plots"), ("tracking", "report")})
 
 
 def _unit(path: Path) -> str:

@@ -108,6 +108,11 @@ def test_quickstart_runs_end_to_end(tmp_path, monkeypatch):
     with sqlite3.connect(work / "crm.db") as connection:
         rows = connection.execute("SELECT COUNT(*) FROM segment_labels").fetchone()[0]
     assert rows == len(labels)
+    # the public door, an edit honoured by predict at once, and the report page
+    assert "fitted on events; 100.0% of customers get the same segment as above" in text
+    assert "predict honours the edits: True" in text
+    page = (work / "segment_report.html").read_text(encoding="utf-8")
+    assert "Dormant small baskets" in page and "Big-basket regulars" in page
     # the score job labelled next month's shop with the champion
     next_month = pd.read_parquet(work / "labels_next_month.parquet")
     assert len(next_month) == 10_000
@@ -136,6 +141,9 @@ def test_online_retail_runs_end_to_end(shared_data, tmp_path, monkeypatch):
 
     work = _scratch(tmp_path, "metaseg-online-retail-")
     labels = pd.read_parquet(work / "online_retail_labels.parquet")
+    # a renamed sub-segment carries its name at once, and the report page shows it
+    assert "is now called {'Key accounts'}" in text
+    assert "Key accounts" in (work / "online_retail_report.html").read_text(encoding="utf-8")
     # the fit job reproduced the step-by-step fit; the score job exported the champion's labels
     assert "same labels as the fit above: True" in text
     assert f"file: {len(labels):,} labels" in text

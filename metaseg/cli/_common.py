@@ -33,15 +33,13 @@ def load_job_config(args: argparse.Namespace) -> Any:
 @contextmanager
 def step(args: argparse.Namespace, label: str, total: int | None = None) -> Iterator[Any]:
     """A progress bar on stderr for one long step; silent with ``--quiet``."""
-    from tqdm.auto import tqdm
+    from metaseg._progress import progress_bar
 
-    bar = tqdm(
+    bar = progress_bar(
         total=total,
         desc=label,
-        file=sys.stderr,
         # None: shown on a terminal only, so logs of batch jobs stay clean
-        disable=True if getattr(args, "quiet", False) else None,
-        leave=False,
+        progress=False if getattr(args, "quiet", False) else None,
         bar_format="{desc}: {n_fmt}/{total_fmt} {postfix} [{elapsed}]"
         if total
         else "{desc} [{elapsed}]",
@@ -62,17 +60,11 @@ def say(args: argparse.Namespace, text: str) -> None:
 
 def cli_hooks(args: argparse.Namespace) -> Any:
     """Job hooks that print progress lines and draw progress bars (silent with ``--quiet``)."""
+    from metaseg._progress import stage as progress_stage
     from metaseg.jobs import JobHooks
 
-    @contextmanager
-    def stage(label: str) -> Iterator[Any]:
-        with step(args, label) as bar:
-
-            def advance(name: str) -> None:
-                bar.set_description_str(f"{label} {name}")
-                bar.update(1)
-
-            yield advance
+    def stage(label: str) -> Any:
+        return progress_stage(label, progress=False if getattr(args, "quiet", False) else None)
 
     return JobHooks(message=lambda text: say(args, text), stage=stage)
 

@@ -19,11 +19,11 @@ import traceback
 from collections.abc import Sequence
 
 from metaseg import __version__
-from metaseg.cli import demo, drift, export, fit, promote, runs, score, validate
+from metaseg.cli import demo, drift, export, fit, promote, report, runs, score, validate
 
 log = logging.getLogger("metaseg")
 
-VERBS = (demo, validate, fit, runs, promote, score, export, drift)
+VERBS = (demo, validate, fit, runs, promote, score, export, drift, report)
 
 
 def build_parser() -> argparse.ArgumentParser:

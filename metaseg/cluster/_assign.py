@@ -56,3 +56,24 @@ def nearest_reference(X: np.ndarray, references: np.ndarray) -> tuple[np.ndarray
         index[start:stop] = arg
         best[start:stop] = d2[arg, np.arange(stop - start)]
     return index, best
+
+
+def squared_distances(X: np.ndarray, references: np.ndarray) -> np.ndarray:
+    """Squared distances of every row of ``X`` to every reference, shape (n, n_references).
+
+    Accumulated feature by feature exactly as :func:`nearest_reference` does, so the
+    smallest entry of a row is the distance that function reports for it.
+
+    Examples
+    --------
+    >>> squared_distances(np.array([[0.0, 0.0]]), np.array([[3.0, 4.0], [1.0, 0.0]])).tolist()
+    [[25.0, 1.0]]
+    """
+    X = np.asarray(X, dtype=np.float64)
+    refs = np.asarray(references, dtype=np.float64)
+    out = np.zeros((X.shape[0], refs.shape[0]))
+    cols = np.ascontiguousarray(X.T)
+    for f in range(cols.shape[0]):
+        diff = cols[f][None, :] - refs[:, f][:, None]
+        out += (diff * diff).T
+    return out

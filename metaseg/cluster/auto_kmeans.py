@@ -13,12 +13,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    ClusterMixin,
+    TransformerMixin,
+)
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from metaseg._params import check_choice, check_int, check_real
-from metaseg.cluster._assign import nearest_reference
+from metaseg.cluster._assign import nearest_reference, squared_distances
 from metaseg.cluster._k_range import k_range, warn_about_choice
 from metaseg.cluster._validation import validate_matrix
 from metaseg.cluster.canonical import canonical_mapping
@@ -40,7 +45,7 @@ SPLIT_TESTS: tuple[str, ...] = ("gap", "silhouette")
 MIN_SILHOUETTE = 0.25
 
 
-class AutoKMeans(ClusterMixin, BaseEstimator):
+class AutoKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator):
     """k-means with the number of clusters, one included, chosen from the data.
 
     Every k >= 2 in ``[k_min, k_max]`` is fitted on the same seeded sample of at most
@@ -123,6 +128,9 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
         Number of clusters in ``labels_`` (``best_k_`` unless a centre got no row).
     cluster_centers_ : ndarray of shape (n_clusters_, n_features_in_)
         Centres in canonical order: row ``i`` is the centre of cluster ``i``.
+    temperature_ : float
+        Temperature of :meth:`predict_proba`'s distance softmax, calibrated on the
+        training rows (twice their mean squared distance to their centre per feature).
     labels_ : ndarray of int64, shape (n_samples,)
         Cluster of each training row; 0 is the largest.
     scores_ : pandas.DataFrame
@@ -406,8 +414,9 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
             self.notes_.append(f"{empty} centre(s) with no row after the final fit were dropped")
         order = sorted(mapping, key=mapping.__getitem__)
         self.cluster_centers_ = centres[order]
-        self.labels_, _ = nearest_reference(X, self.cluster_centers_)
+        self.labels_, d2 = nearest_reference(X, self.cluster_centers_)
         self.n_clusters_ = int(self.cluster_centers_.shape[0])
+        self._calibrate(X, d2)
 
     def _single(self, X: np.ndarray) -> None:
         """Every row in cluster 0, centred on the mean."""
@@ -416,6 +425,12 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
         self.n_clusters_ = 1
         self.cluster_centers_ = X.mean(axis=0, keepdims=True)
         self.labels_ = np.zeros(X.shape[0], dtype=np.int64)
+        self._calibrate(X, squared_distances(X, self.cluster_centers_)[:, 0])
+
+    def _calibrate(self, X: np.ndarray, own_d2: np.ndarray) -> None:
+        """The softmax temperature: twice the pooled within-cluster variance per feature."""
+        variance = float(np.mean(own_d2)) / max(X.shape[1], 1) if own_d2.size else 0.0
+        self.temperature_ = 2.0 * variance if variance > 0.0 else 1.0
 
     def _fallback(self, X: np.ndarray, reason: str) -> None:
         self.fallback_reason_ = reason
@@ -443,3 +458,58 @@ class AutoKMeans(ClusterMixin, BaseEstimator):
         X = validate_matrix(self, X, reset=False)
         labels, _ = nearest_reference(X, self.cluster_centers_)
         return labels
+
+    @property
+    def _n_features_out(self) -> int:
+        """Columns of :meth:`transform` (``get_feature_names_out``)."""
+        return int(self.n_clusters_)
+
+    def transform(self, X: npt.ArrayLike) -> np.ndarray:
+        """Return the Euclidean distance of each row to every centre.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features_in_)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_clusters_)
+            Column ``i`` is the distance to ``cluster_centers_[i]``; the smallest entry of
+            a row is its predicted cluster.
+        """
+        check_is_fitted(self, "cluster_centers_")
+        X = validate_matrix(self, X, reset=False)
+        return np.sqrt(squared_distances(X, self.cluster_centers_))
+
+    def predict_proba(self, X: npt.ArrayLike) -> np.ndarray:
+        """Soft membership: a softmax of the negative squared distances to the centres.
+
+        ``p_i(x) = exp(-d_i(x)^2 / T) / sum_j exp(-d_j(x)^2 / T)`` with the temperature
+        ``T = temperature_ = 2 * sigma^2``, where ``sigma^2`` is the mean squared distance of
+        the training rows to their own centre per feature (the pooled within-cluster
+        variance). That is the posterior of a mixture of equal-weight spherical Gaussians
+        sharing that variance, calibrated on the training rows: the most probable cluster
+        is always the predicted one (the nearest centre).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features_in_)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_clusters_)
+            Rows sum to 1; a single column of ones when not split.
+
+        Examples
+        --------
+        >>> X = np.array([[0.0], [0.2], [10.0], [10.2]])
+        >>> model = AutoKMeans(n_clusters=2, random_state=0).fit(X)
+        >>> model.predict_proba([[0.1], [5.1]]).round(2).tolist()
+        [[1.0, 0.0], [0.5, 0.5]]
+        """
+        check_is_fitted(self, "cluster_centers_")
+        X = validate_matrix(self, X, reset=False)
+        d2 = squared_distances(X, self.cluster_centers_)
+        logits = -(d2 - d2.min(axis=1, keepdims=True)) / self.temperature_
+        weights = np.exp(logits)
+        return weights / weights.sum(axis=1, keepdims=True)

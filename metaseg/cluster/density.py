@@ -434,3 +434,54 @@ class DensityClusterer(ClusterMixin, BaseEstimator):
             return np.zeros(X.shape[0], dtype=np.int64)
         raw, _ = self._assign(self._embed(X))
         return apply_mapping(raw, self.mapping_)
+
+    def predict_proba(self, X: npt.ArrayLike) -> np.ndarray:
+        """Soft membership: HDBSCAN's membership vector of each row over the sub-segments.
+
+        ``hdbscan.prediction.membership_vector`` combines how close a row is to each
+        cluster's exemplars with how persistent its neighbourhood is in each cluster's
+        part of the tree (HDBSCAN's soft clustering). It is used for training rows too
+        (rather than ``all_points_membership_vectors``, which holds the training rows'
+        values computed from the tree itself), so a row gets the same vector whether it
+        is scored with the training set or alone. Noise is not a column: the vector
+        says where a row would most likely belong; :meth:`predict` may still call it
+        noise (``noise_policy``).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features_in_)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_clusters_)
+            Column ``i`` is sub-segment ``i``; rows sum to 1 (a row the vector leaves
+            blank gets 1 for its nearest exemplar's cluster). One column of ones when not
+            split.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_blobs
+        >>> X, _ = make_blobs(n_samples=300, centers=3, cluster_std=0.5, random_state=0)
+        >>> model = DensityClusterer(min_cluster_size=0.1).fit(X)
+        >>> proba = model.predict_proba(X)
+        >>> proba.shape, bool(np.allclose(proba.sum(axis=1), 1.0))
+        ((300, 3), True)
+        """
+        from hdbscan.prediction import membership_vector
+
+        check_is_fitted(self, "labels_")
+        X = validate_matrix(self, X, reset=False)
+        if self.n_clusters_ < 2:
+            return np.ones((X.shape[0], 1), dtype=np.float64)
+        Z = self._embed(X)
+        vectors = np.nan_to_num(np.atleast_2d(membership_vector(self.hdbscan_, Z)))
+        vectors = vectors.reshape(X.shape[0], -1)
+        blank = vectors.sum(axis=1) <= 0.0
+        if blank.any():
+            vectors[blank] = 0.0
+            vectors[np.flatnonzero(blank), self._nearest_exemplar_cluster(Z[blank])] = 1.0
+        vectors = vectors / vectors.sum(axis=1, keepdims=True)
+        out = np.zeros((X.shape[0], self.n_clusters_), dtype=np.float64)
+        for raw, canonical in self.mapping_.items():
+            out[:, canonical] += vectors[:, raw]
+        return out

@@ -15,12 +15,14 @@ from metaseg import schema
 from metaseg._messages import preview
 from metaseg.data._checks import examples, numbers
 from metaseg.data._columns import decimal_comma_hint
+from metaseg.data.conditions import evaluate
 from metaseg.data.mapping import (
     AmountProduct,
     ConstantEventType,
     CustomerMapping,
     EventMapping,
     EventTypeFromColumn,
+    EventTypeFromCondition,
     EventTypeFromSign,
 )
 from metaseg.exceptions import DataError
@@ -60,6 +62,9 @@ def _event_type(df: pd.DataFrame, mapping: EventMapping) -> pd.Series | None:
         codes, uniques = pd.factorize(df[rule.column])
         labels = [rule.values.get(str(u), str(u)) for u in uniques]
         return _categorical(codes, labels, df.index)
+    if isinstance(rule, EventTypeFromCondition):
+        holds = evaluate(df, rule.when, where="events.event_type.when").astype(np.int8)
+        return _categorical(holds, [rule.else_, rule.then], df.index)
     assert isinstance(rule, EventTypeFromSign)
     values = _numeric_source(df, rule.when_negative, field="event_type.when_negative")
     negative = (values < 0).astype(np.int8)

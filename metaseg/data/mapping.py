@@ -9,6 +9,15 @@ that is evaluated:
   rule such as ``{when_negative: Quantity, then: refund, else: purchase}``;
 - ``amount``: a source column, or the product of columns (``{product: [Quantity, Price]}``).
 
+Each section can clean its source table first (``clean:``, see :mod:`metaseg.data.cleaning`):
+drop exact duplicates, and drop, keep or count rows by a typed condition, every step
+counted in the data report. A ``policy:`` section gives the
+:class:`~metaseg.data.policy.ValidationPolicy` the readers use with this mapping (the
+fields a caller sets override it), for example ``duplicate_customers: most_frequent``.
+
+The mappings shipped with metaseg (:data:`MAPPING_NAMES`) load by name:
+``load_mapping("online_retail_ii")``.
+
 The same models load from YAML (:func:`load_mapping`) and dump back to it
 (:meth:`DatasetMapping.to_yaml`). Applying a mapping to a DataFrame lives in
 :mod:`metaseg.data.apply`.
@@ -34,7 +43,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 import yaml
 from pydantic import (
@@ -48,9 +57,13 @@ from pydantic import (
 
 from metaseg import schema
 from metaseg._messages import available, did_you_mean
+from metaseg._paths import PRESETS_DIR
 from metaseg._yaml import config_error_from_pydantic, load_yaml
 from metaseg.data._columns import separator_hint
 from metaseg.data._models import StrictModel, pydantic_errors
+from metaseg.data.cleaning import CleanStep, needs_all_columns, step_columns
+from metaseg.data.conditions import Condition, columns_of
+from metaseg.data.policy import ValidationPolicy
 from metaseg.exceptions import ConfigError
 
 __all__ = [
@@ -60,9 +73,17 @@ __all__ = [
     "DatasetMapping",
     "EventMapping",
     "EventTypeFromColumn",
+    "EventTypeFromCondition",
     "EventTypeFromSign",
+    "MAPPING_NAMES",
     "load_mapping",
+    "mapping_path",
 ]
+
+#: Folder of the column mappings shipped inside the package.
+MAPPINGS_DIR: Final = PRESETS_DIR / "mappings"
+#: Names of the shipped mappings, accepted wherever a mapping is (``"online_retail_ii"``).
+MAPPING_NAMES: Final = ("online_retail_ii", "online_retail")
 
 _Name = Annotated[str, Field(min_length=1)]
 
@@ -113,6 +134,23 @@ class EventTypeFromSign(StrictModel):
     else_: _Name = Field(schema.PURCHASE, alias="else")
 
 
+class EventTypeFromCondition(StrictModel):
+    """Event type from a typed condition on source columns: ``then`` where it holds.
+
+    Examples
+    --------
+    >>> rule = EventTypeFromCondition.model_validate(
+    ...     {"when": {"column": "Invoice", "op": "starts_with", "value": "C"},
+    ...      "then": "refund", "else": "purchase"})
+    >>> rule.when.column, rule.then, rule.else_
+    ('Invoice', 'refund', 'purchase')
+    """
+
+    when: Condition
+    then: _Name = schema.REFUND
+    else_: _Name = Field(schema.PURCHASE, alias="else")
+
+
 class AmountProduct(StrictModel):
     """Amount as the product of numeric source columns, e.g. quantity × unit price."""
 
@@ -128,7 +166,12 @@ def _event_type_tag(value: Any) -> str | None:
         keys = set(value)
     else:
         return None
-    for key, tag in (("constant", "constant"), ("when_negative", "sign"), ("column", "values")):
+    for key, tag in (
+        ("constant", "constant"),
+        ("when_negative", "sign"),
+        ("when", "condition"),
+        ("column", "values"),
+    ):
         if key in keys:
             return tag
     return None
@@ -146,14 +189,16 @@ EventTypeSpec = Annotated[
     Annotated[_Name, Tag("column_name")]
     | Annotated[ConstantEventType, Tag("constant")]
     | Annotated[EventTypeFromColumn, Tag("values")]
-    | Annotated[EventTypeFromSign, Tag("sign")],
+    | Annotated[EventTypeFromSign, Tag("sign")]
+    | Annotated[EventTypeFromCondition, Tag("condition")],
     Discriminator(
         _event_type_tag,
         custom_error_type="event_type_spec",
         custom_error_message=(
             "event_type must be a source column name, {constant: <type>}, "
             "{column: <name>, values: {<source value>: <type>}} or "
-            "{when_negative: <column>, then: <type>, else: <type>}"
+            "{when_negative: <column>, then: <type>, else: <type>} or "
+            "{when: <condition>, then: <type>, else: <type>}"
         ),
     ),
 ]
@@ -232,6 +277,9 @@ class EventMapping(StrictModel):
     timestamp_format : str, optional
         ``strptime`` format of timestamp texts (``"mixed"`` parses each text on its
         own); by default the format is inferred.
+    clean : list of CleanStep, optional
+        Cleaning steps run on the source rows before mapping (see
+        :mod:`metaseg.data.cleaning`).
 
     Examples
     --------
@@ -252,6 +300,7 @@ class EventMapping(StrictModel):
     extra: dict[_Name, _Name] = Field(default_factory=dict)
     timezone: str = "UTC"
     timestamp_format: _Name | None = None
+    clean: list[CleanStep] = Field(default_factory=list)
 
     @field_validator("extra", mode="before")
     @classmethod
@@ -290,11 +339,18 @@ class EventMapping(StrictModel):
             out["event_type.column"] = [self.event_type.column]
         elif isinstance(self.event_type, EventTypeFromSign):
             out["event_type.when_negative"] = [self.event_type.when_negative]
+        elif isinstance(self.event_type, EventTypeFromCondition):
+            out["event_type.when"] = columns_of(self.event_type.when)
         if isinstance(self.amount, AmountProduct):
             out["amount.product"] = list(self.amount.product)
         for name, source in self.extra.items():
             out[f"extra.{name}"] = [source]
+        out.update(step_columns(self.clean))
         return out
+
+    def reads_every_column(self) -> bool:
+        """Whether the cleaning compares whole rows, so every source column is read."""
+        return needs_all_columns(self.clean)
 
     def check_columns(self, columns: Iterable[str]) -> None:
         """Raise :class:`ConfigError` if a named source column is not in ``columns``."""
@@ -335,6 +391,9 @@ class CustomerMapping(StrictModel):
         IANA time zone assumed for naive ``signup_at`` values.
     timestamp_format : str, optional
         ``strptime`` format of ``signup_at`` texts.
+    clean : list of CleanStep, optional
+        Cleaning steps run on the source rows before mapping (see
+        :mod:`metaseg.data.cleaning`).
 
     Examples
     --------
@@ -347,6 +406,7 @@ class CustomerMapping(StrictModel):
     attributes: dict[_Name, _Name] = Field(default_factory=dict)
     timezone: str = "UTC"
     timestamp_format: _Name | None = None
+    clean: list[CleanStep] = Field(default_factory=list)
 
     @field_validator("attributes", mode="before")
     @classmethod
@@ -380,7 +440,12 @@ class CustomerMapping(StrictModel):
         }
         for name, source in self.attributes.items():
             out[f"attributes.{name}"] = [source]
+        out.update(step_columns(self.clean))
         return out
+
+    def reads_every_column(self) -> bool:
+        """Whether the cleaning compares whole rows, so every source column is read."""
+        return needs_all_columns(self.clean)
 
     def check_columns(self, columns: Iterable[str]) -> None:
         """Raise :class:`ConfigError` if a named source column is not in ``columns``."""
@@ -406,7 +471,11 @@ class CustomerMapping(StrictModel):
 
 
 class DatasetMapping(StrictModel):
-    """The mappings of one data source: ``events`` and, optionally, ``customers``.
+    """The mappings of one data source: ``events``, optionally ``customers`` and ``policy``.
+
+    ``policy`` is the :class:`~metaseg.data.policy.ValidationPolicy` that
+    :func:`~metaseg.data.read_events` and :func:`~metaseg.data.read_customers` use with
+    this mapping; the fields a caller sets in its own ``policy`` override it.
 
     Examples
     --------
@@ -417,6 +486,7 @@ class DatasetMapping(StrictModel):
 
     events: EventMapping = Field(default_factory=EventMapping)
     customers: CustomerMapping | None = None
+    policy: ValidationPolicy | None = None
 
     @classmethod
     def from_yaml(cls, source: str | Path) -> DatasetMapping:
@@ -445,9 +515,35 @@ def _validate(model: type[BaseModel], data: Any, what: str) -> Any:
         raise config_error_from_pydantic(exc, what=what) from None
 
 
+def mapping_path(name: str) -> Path:
+    """The file of a column mapping shipped with metaseg (:data:`MAPPING_NAMES`).
+
+    Raises
+    ------
+    ConfigError
+        If ``name`` is not a shipped mapping, or its file is missing.
+
+    Examples
+    --------
+    >>> mapping_path("online_retail_ii").name
+    'online_retail_ii.yaml'
+    """
+    if name not in MAPPING_NAMES:
+        raise ConfigError(
+            f"mapping {name!r} is not one shipped with metaseg.{did_you_mean(name, MAPPING_NAMES)} "
+            f"Shipped mappings: {available(MAPPING_NAMES)}; or give a YAML file (.yaml)."
+        )
+    path = MAPPINGS_DIR / f"{name}.yaml"
+    if not path.is_file():
+        raise ConfigError(f"mapping file {str(path)!r} is missing; reinstall metaseg.")
+    return path
+
+
 def _read_document(source: str | Path | Mapping[str, Any]) -> tuple[Any, str]:
     if isinstance(source, Mapping):
         return dict(source), "column mapping"
+    if isinstance(source, str) and source in MAPPING_NAMES:
+        source = mapping_path(source)
     what = "column mapping"
     if isinstance(source, Path) or str(source).endswith((".yaml", ".yml")):
         what = f"column mapping {str(source)!r}"
@@ -456,14 +552,16 @@ def _read_document(source: str | Path | Mapping[str, Any]) -> tuple[Any, str]:
 
 
 def _has_sections(data: Any) -> bool:
-    return isinstance(data, Mapping) and bool({"events", "customers"} & set(data))
+    return isinstance(data, Mapping) and bool({"events", "customers", "policy"} & set(data))
 
 
 def load_mapping(source: str | Path | Mapping[str, Any]) -> DatasetMapping:
     """Read a column mapping from a YAML file, YAML text or a dict.
 
-    The document has an ``events:`` section and optionally a ``customers:`` section;
-    a document without them is read as an events mapping alone.
+    The document has an ``events:`` section and optionally ``customers:`` and
+    ``policy:`` sections; a document without them is read as an events mapping alone.
+    ``source`` may also be the name of a mapping shipped with metaseg
+    (:data:`MAPPING_NAMES`).
 
     Raises
     ------
@@ -481,47 +579,62 @@ def load_mapping(source: str | Path | Mapping[str, Any]) -> DatasetMapping:
     return _validate(DatasetMapping, data, what)
 
 
-def coerce_event_mapping(
+def resolve_event_mapping(
     mapping: EventMapping | DatasetMapping | Mapping[str, Any] | str | Path | None,
-) -> EventMapping:
-    """Accept every form a reader takes and return an :class:`EventMapping`."""
+) -> tuple[EventMapping, ValidationPolicy | None]:
+    """Accept every form a reader takes: the :class:`EventMapping` and the mapping's policy."""
     if mapping is None:
-        return EventMapping()
+        return EventMapping(), None
     if isinstance(mapping, EventMapping):
-        return mapping
+        return mapping, None
     if isinstance(mapping, DatasetMapping):
-        return mapping.events
+        return mapping.events, mapping.policy
     if isinstance(mapping, CustomerMapping):
         raise ConfigError(
             "mapping: a CustomerMapping was given to an events reader; pass an EventMapping "
             "or a DatasetMapping."
         )
-    return load_mapping(mapping).events
+    dataset = load_mapping(mapping)
+    return dataset.events, dataset.policy
 
 
-def coerce_customer_mapping(
+def coerce_event_mapping(
+    mapping: EventMapping | DatasetMapping | Mapping[str, Any] | str | Path | None,
+) -> EventMapping:
+    """Accept every form a reader takes and return an :class:`EventMapping`."""
+    return resolve_event_mapping(mapping)[0]
+
+
+def resolve_customer_mapping(
     mapping: CustomerMapping | DatasetMapping | Mapping[str, Any] | str | Path | None,
-) -> CustomerMapping:
-    """Accept every form a reader takes and return a :class:`CustomerMapping`."""
+) -> tuple[CustomerMapping, ValidationPolicy | None]:
+    """Accept every form a reader takes: the :class:`CustomerMapping` and the mapping's policy."""
     if mapping is None:
-        return CustomerMapping()
+        return CustomerMapping(), None
     if isinstance(mapping, CustomerMapping):
-        return mapping
+        return mapping, None
     if isinstance(mapping, EventMapping):
         raise ConfigError(
             "mapping: an EventMapping was given to a customers reader; pass a CustomerMapping "
             "or a DatasetMapping with a 'customers' section."
         )
     if isinstance(mapping, DatasetMapping):
-        section = mapping.customers
+        dataset = mapping
     else:
         data, what = _read_document(mapping)
         if not _has_sections(data):
-            return _validate(CustomerMapping, data, f"{what} (customers)")
-        section = _validate(DatasetMapping, data, what).customers
-    if section is None:
+            return _validate(CustomerMapping, data, f"{what} (customers)"), None
+        dataset = _validate(DatasetMapping, data, what)
+    if dataset.customers is None:
         raise ConfigError(
             "mapping: the column mapping has no 'customers:' section; add one "
             "(e.g. 'customers: {customer_id: Customer ID}') or pass a CustomerMapping."
         )
-    return section
+    return dataset.customers, dataset.policy
+
+
+def coerce_customer_mapping(
+    mapping: CustomerMapping | DatasetMapping | Mapping[str, Any] | str | Path | None,
+) -> CustomerMapping:
+    """Accept every form a reader takes and return a :class:`CustomerMapping`."""
+    return resolve_customer_mapping(mapping)[0]

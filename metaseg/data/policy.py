@@ -46,8 +46,12 @@ class ValidationPolicy(StrictModel):
     invalid_amounts : {"error", "drop"}, default "error"
         Amounts that are not numbers, and missing or infinite amounts on purchase or
         refund events.
-    duplicate_customers : {"error", "keep_first"}, default "error"
-        Repeated ``customer_id`` values in the customers table.
+    duplicate_customers : {"error", "keep_first", "most_frequent"}, default "error"
+        Repeated ``customer_id`` values in the customers table. ``"keep_first"`` keeps
+        each customer's first row; ``"most_frequent"`` keeps the row of attribute values
+        that occurs most often for the customer (on a tie, the one seen first), for a
+        customers table read from one row per order line. Customers whose rows
+        disagree are counted in the report either way.
 
     Examples
     --------
@@ -65,7 +69,26 @@ class ValidationPolicy(StrictModel):
     after_as_of: Literal["drop", "error"] = "drop"
     negative_amounts: Literal["refund", "error"] = "refund"
     invalid_amounts: Literal["error", "drop"] = "error"
-    duplicate_customers: Literal["error", "keep_first"] = "error"
+    duplicate_customers: Literal["error", "keep_first", "most_frequent"] = "error"
+
+    def updated_by(self, override: ValidationPolicy | Mapping[str, Any] | None) -> ValidationPolicy:
+        """This policy with the fields that ``override`` sets replaced by its values.
+
+        A column mapping's ``policy:`` is the base; the fields a caller sets (keys of a
+        dict, or the arguments a ``ValidationPolicy`` was built with) win.
+
+        Examples
+        --------
+        >>> base = ValidationPolicy(duplicate_customers="most_frequent")
+        >>> merged = base.updated_by({"after_as_of": "error"})
+        >>> merged.duplicate_customers, merged.after_as_of
+        ('most_frequent', 'error')
+        """
+        if override is None:
+            return self
+        given = type(self).coerce(override)
+        changes = {name: getattr(given, name) for name in given.model_fields_set}
+        return self.model_copy(update=changes) if changes else self
 
     @classmethod
     def coerce(cls, policy: ValidationPolicy | Mapping[str, Any] | None) -> ValidationPolicy:

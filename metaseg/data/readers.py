@@ -24,15 +24,16 @@ import pyarrow as pa
 
 from metaseg import schema
 from metaseg._messages import preview
-from metaseg.data._checks import drop_summary
-from metaseg.data._columns import separator_hint
+from metaseg.data._checks import drop_summary, lost_customers
+from metaseg.data._columns import null_ids, separator_hint
 from metaseg.data.apply import apply_customer_mapping, apply_event_mapping
+from metaseg.data.cleaning import clean_mask, clean_rows
 from metaseg.data.mapping import (
     CustomerMapping,
     DatasetMapping,
     EventMapping,
-    coerce_customer_mapping,
-    coerce_event_mapping,
+    resolve_customer_mapping,
+    resolve_event_mapping,
 )
 from metaseg.data.policy import ValidationPolicy
 from metaseg.data.report import DataReport
@@ -412,7 +413,8 @@ def _load(
         mapping.check_columns(names)
     if isinstance(source, pd.DataFrame):
         return source, []
-    columns = None if mapping is None else mapping.source_columns(names)
+    every = mapping is None or mapping.reads_every_column()
+    columns = None if every else mapping.source_columns(names)
     text = [c for c in (_resolve(mapping, f, names) for f in text_fields) if c is not None]
     return _read_source(source, columns=columns, text_columns=text)
 
@@ -423,6 +425,109 @@ def _sources(
     if mapping is None:
         return {}
     return {f: getattr(mapping, f) for f in fields if isinstance(getattr(mapping, f), str)}
+
+
+def _policy(
+    base: ValidationPolicy | None, given: ValidationPolicy | Mapping[str, Any] | None
+) -> ValidationPolicy:
+    """The mapping's policy, with the fields the caller set replacing its own."""
+    if base is None:
+        return ValidationPolicy.coerce(given)
+    return base.updated_by(given)
+
+
+def clean_events_source(
+    frame: pd.DataFrame,
+    mapping: EventMapping,
+    *,
+    report: DataReport,
+    step: str,
+    carry: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Run an events mapping's ``clean:`` steps on its source table; the rows kept.
+
+    Besides each step's row count, the customers whose every row the steps dropped are
+    counted (``unit="customers"``, by step), as validation counts those it empties. The
+    rows kept hold the columns the mapping uses, and those of ``carry``.
+    """
+    mapping.check_columns(frame.columns)
+    stages = clean_mask(frame, mapping.clean, report=report, step=step)
+    if not stages:
+        return frame
+    alive = stages[-1][1]
+    source = mapping.customer_id or schema.CUSTOMER_ID
+    if source in frame.columns:
+        ids = frame[source]
+        lost_customers(ids, ~null_ids(ids), alive, stages, report=report, step=step)
+    if alive.all():
+        return frame
+    # Only the columns the mapping itself uses are carried on (and filtered).
+    used = mapping.model_copy(update={"clean": []}).source_columns(frame.columns)
+    used += [c for c in carry if c not in used]
+    return frame.loc[alive, used]
+
+
+def events_from_frame(
+    frame: pd.DataFrame,
+    mapping: EventMapping | None,
+    *,
+    policy: ValidationPolicy,
+    as_of: Any = None,
+    report: DataReport,
+    step: str = "validate_events",
+    clean_step: str = "read_events/clean",
+) -> pd.DataFrame:
+    """Clean, map and validate a source table already in memory (records in ``report``).
+
+    The pure core of :func:`read_events`, shared with the dataset loaders; it never
+    warns. Cleaning entries are recorded under ``clean_step``, validation under ``step``.
+    """
+    if mapping is not None and mapping.clean:
+        frame = clean_events_source(frame, mapping, report=report, step=clean_step)
+        mapping = mapping.model_copy(update={"clean": []})
+    standard = apply_event_mapping(frame, mapping)
+    settings = mapping or EventMapping()
+    return _validate_events(
+        standard,
+        as_of=as_of,
+        policy=policy,
+        timezone=settings.timezone,
+        timestamp_format=settings.timestamp_format,
+        report=report,
+        step=step,
+        sources=_sources(mapping, schema.EVENT_COLUMNS),
+    )
+
+
+def customers_from_frame(
+    frame: pd.DataFrame,
+    mapping: CustomerMapping | None,
+    *,
+    policy: ValidationPolicy,
+    report: DataReport,
+    step: str = "validate_customers",
+    clean_step: str = "read_customers/clean",
+) -> pd.DataFrame:
+    """Clean, map and validate a customers source table already in memory.
+
+    The pure core of :func:`read_customers`, shared with the dataset loaders.
+    """
+    if mapping is not None and mapping.clean:
+        mapping.check_columns(frame.columns)
+        frame = clean_rows(
+            frame, mapping.clean, report=report, step=clean_step, section="customers"
+        )
+    standard = apply_customer_mapping(frame, mapping)
+    settings = mapping or CustomerMapping()
+    return _validate_customers(
+        standard,
+        policy=policy,
+        timezone=settings.timezone,
+        timestamp_format=settings.timestamp_format,
+        report=report,
+        step=step,
+        sources=_sources(mapping, (schema.CUSTOMER_ID, schema.SIGNUP_AT)),
+    )
 
 
 def read_events(
@@ -477,8 +582,8 @@ def read_events(
     >>> events.columns.tolist()
     ['customer_id', 'timestamp', 'event_type', 'amount']
     """
-    checked_mapping = None if mapping is None else coerce_event_mapping(mapping)
-    checked_policy = ValidationPolicy.coerce(policy)
+    checked_mapping, base = (None, None) if mapping is None else resolve_event_mapping(mapping)
+    checked_policy = _policy(base, policy)
     frame, detected = _load(
         source,
         checked_mapping,
@@ -487,16 +592,8 @@ def read_events(
     report = DataReport()
     report.add("read_events", "info", f"rows read from {_describe_source(source)}", len(frame))
     _record_separators(report, "read_events", detected)
-    standard = apply_event_mapping(frame, checked_mapping)
-    settings = checked_mapping or EventMapping()
-    events = _validate_events(
-        standard,
-        as_of=as_of,
-        policy=checked_policy,
-        timezone=settings.timezone,
-        timestamp_format=settings.timestamp_format,
-        report=report,
-        sources=_sources(checked_mapping, schema.EVENT_COLUMNS),
+    events = events_from_frame(
+        frame, checked_mapping, policy=checked_policy, as_of=as_of, report=report
     )
     message = drop_summary(report, what="read_events", total=len(frame))
     if message:
@@ -535,22 +632,13 @@ def read_customers(
     >>> customers.to_dict("list")
     {'customer_id': [12346, 12347], 'country': ['UK', 'Iceland']}
     """
-    checked_mapping = None if mapping is None else coerce_customer_mapping(mapping)
-    checked_policy = ValidationPolicy.coerce(policy)
+    checked_mapping, base = (None, None) if mapping is None else resolve_customer_mapping(mapping)
+    checked_policy = _policy(base, policy)
     frame, detected = _load(source, checked_mapping, (schema.CUSTOMER_ID, schema.SIGNUP_AT))
     report = DataReport()
     report.add("read_customers", "info", f"rows read from {_describe_source(source)}", len(frame))
     _record_separators(report, "read_customers", detected)
-    standard = apply_customer_mapping(frame, checked_mapping)
-    settings = checked_mapping or CustomerMapping()
-    customers = _validate_customers(
-        standard,
-        policy=checked_policy,
-        timezone=settings.timezone,
-        timestamp_format=settings.timestamp_format,
-        report=report,
-        sources=_sources(checked_mapping, (schema.CUSTOMER_ID, schema.SIGNUP_AT)),
-    )
+    customers = customers_from_frame(frame, checked_mapping, policy=checked_policy, report=report)
     message = drop_summary(report, what="read_customers", total=len(frame))
     if message:
         warnings.warn(message, DataQualityWarning, stacklevel=2)

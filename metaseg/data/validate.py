@@ -278,26 +278,59 @@ def _validate_customers(
     df[schema.CUSTOMER_ID] = ids
     repeated = ids.duplicated(keep=False).to_numpy()
     if repeated.any():
-        extra = ids.duplicated(keep="first").to_numpy()
         found = checks.examples(ids, repeated)
         if policy.duplicate_customers == "error":
             raise DataError(
                 f"customers: column {label} repeats {ids[repeated].nunique():,} ids over "
                 f"{int(repeated.sum()):,} rows, e.g. {preview(found)}. The customers table "
                 "needs one row per customer. Fix: aggregate the attributes per customer "
-                "first, or set ValidationPolicy(duplicate_customers='keep_first')."
+                "first, or set duplicate_customers: keep_first (or most_frequent) in the "
+                "mapping's policy, or ValidationPolicy(duplicate_customers='keep_first')."
             )
-        report.add(
-            step,
-            "dropped",
-            "repeated customer_id (first row kept)",
-            rows=int(extra.sum()),
-            column=schema.CUSTOMER_ID,
-            examples=found,
-        )
-        df = _keep(df, ~extra)
+        df = _one_row_per_customer(df, policy, report=report, step=step, examples=found)
     columns = [schema.CUSTOMER_ID] + [c for c in df.columns if c != schema.CUSTOMER_ID]
     return df[columns]
+
+
+def _one_row_per_customer(
+    df: pd.DataFrame, policy: ValidationPolicy, *, report: DataReport, step: str, examples: list
+) -> pd.DataFrame:
+    """Keep one row per ``customer_id`` (``keep_first`` or ``most_frequent``), counted."""
+    ids = df[schema.CUSTOMER_ID]
+    codes = pd.factorize(ids)[0]
+    distinct = df.drop_duplicates()
+    split = distinct[schema.CUSTOMER_ID].duplicated(keep=False).to_numpy()
+    rule = (
+        "the first row kept"
+        if policy.duplicate_customers == "keep_first"
+        else "the most frequent row kept"
+    )
+    report.add(
+        step,
+        "info",
+        f"customer whose repeated rows disagree on attributes ({rule})",
+        rows=int(distinct.loc[split, schema.CUSTOMER_ID].nunique()),
+        column=schema.CUSTOMER_ID,
+        examples=checks.examples(distinct[schema.CUSTOMER_ID], split),
+        unit="customers",
+    )
+    if policy.duplicate_customers == "keep_first":
+        chosen = np.flatnonzero(~ids.duplicated(keep="first").to_numpy())
+    else:
+        rows = df.groupby(list(df.columns), dropna=False, sort=False).ngroup().to_numpy()
+        size = np.bincount(rows)[rows]
+        order = np.lexsort((np.arange(len(df)), -size, codes))
+        first = np.r_[True, codes[order][1:] != codes[order][:-1]]
+        chosen = order[first]
+    report.add(
+        step,
+        "dropped",
+        f"repeated customer_id ({rule})",
+        rows=len(df) - len(chosen),
+        column=schema.CUSTOMER_ID,
+        examples=examples,
+    )
+    return df.iloc[chosen].reset_index(drop=True)
 
 
 def validate_customers(

@@ -1,34 +1,41 @@
 """Loader for the UCI Online Retail datasets (II: 2009-2011, and the older 2010-2011 file).
 
 Both files hold one row per invoice line of a UK online gift shop. The loader reads
-either (told apart by their column names), cleans it with explicit, counted steps and
-returns the standard events and customers tables plus a :class:`DataReport`:
+either (told apart by their column names) and is a thin use of its column mapping,
+shipped with metaseg as ``online_retail_ii`` and ``online_retail``
+(``metaseg/presets/mappings/*.yaml``, copied to ``configs/mappings/`` as examples):
 
-1. **Sheet overlap** (Online Retail II only): the workbook's two sheets both hold the
-   lines of 2010-12-01 … 2010-12-09. Lines of the earlier sheet that also appear in the
-   later sheet (matched line by line, repeats counted) are removed, so each is kept once.
-2. **Exact duplicates** (``drop_exact_duplicates``): lines identical in every column
-   are kept once.
-3. **Cancellations** (invoice starting with "C", negative quantity): kept as ``refund``
-   events with a positive amount (``cancellations="refund"``) or dropped (``"drop"``).
-4. **Adjustments** (``adjustments``): lines that are bookkeeping, not a customer buying
-   goods, are dropped by default: the stock codes in :data:`ADJUSTMENT_CODES` (bad-debt
-   adjustments, manual corrections, discounts, samples, bank charges, marketplace fees,
-   charity commission, test products) and every line with a price of zero or less
-   (free items and stock write-offs). Postage and carriage (``POST``, ``DOT``, ``C2``)
-   are charged to the customer and kept as purchases.
-5. **Lines without a customer** are dropped by validation and counted.
+1. **Sheet overlap** (Online Retail II only; :func:`remove_sheet_overlap`): the
+   workbook's two sheets both hold the lines of 2010-12-01 … 2010-12-09. Lines of the
+   earlier sheet that also appear in the later sheet (matched line by line, repeats
+   counted) are removed, so each is kept once. This is the one step a mapping cannot
+   express: it pairs rows of two sheets, where a mapping works row by row.
+2. The mapping's ``clean:`` steps, each counted in the report:
 
-Mapping (``configs/mappings/online_retail_ii.yaml`` and ``online_retail.yaml``, the same
-as :data:`ONLINE_RETAIL_II_MAPPING` and :data:`ONLINE_RETAIL_MAPPING`): ``customer_id``
-← Customer ID; ``timestamp`` ← InvoiceDate, UK local time read in Europe/London and
-converted to UTC; ``order_id`` ← Invoice; ``quantity`` ← Quantity;
-``amount`` = Quantity × Price; ``event_type`` = ``refund`` when Quantity < 0, else
-``purchase``; ``stock_code`` ← StockCode is kept as an extra column (line level only).
-There is no ``category`` column: a stock code identifies a product, not a category, and
-the free-text description is no honest substitute. Customers: ``customer_id`` and
-``country`` (the customer's most frequent country; 13 customers of Online Retail II have
-lines in two countries).
+   - **exact duplicates** (``drop_exact_duplicates``): lines identical in every column
+     (``Sheet`` aside) are kept once;
+   - **cancellations** (invoice starting with "C"): counted and kept as ``refund``
+     events with a positive amount (``cancellations="refund"``), or dropped (``"drop"``);
+   - **adjustments** (``adjustments``): bookkeeping lines, not a customer buying goods,
+     are dropped by default: the stock codes in :data:`ADJUSTMENT_CODES` (bad-debt
+     adjustments, manual corrections, discounts, samples, bank charges, marketplace
+     fees, charity commission, test products) and every line whose price is not above
+     zero (free items and stock write-offs). Postage and carriage (``POST``, ``DOT``,
+     ``C2``) are charged to the customer and kept as purchases.
+3. **Lines without a customer** are dropped by validation and counted.
+
+So ``read_events(lines, "online_retail_ii")`` on the lines less the sheet overlap gives
+exactly the loader's events, and ``read_customers`` its customers.
+
+Mapping: ``customer_id`` ← Customer ID; ``timestamp`` ← InvoiceDate, UK local time read
+in Europe/London and converted to UTC; ``order_id`` ← Invoice; ``quantity`` ← Quantity;
+``amount`` = Quantity × Price; ``event_type`` = ``refund`` for a cancellation or a
+negative quantity, else ``purchase``; ``stock_code`` ← StockCode is kept as an extra
+column (line level only). There is no ``category`` column: a stock code identifies a
+product, not a category, and the free-text description is no honest substitute.
+Customers: ``customer_id`` and ``country`` (the customer's most frequent country over
+the kept lines, ``duplicate_customers: most_frequent``; 12 customers of Online Retail II
+have kept lines in two countries).
 
 References: D. Chen, "Online Retail II", UCI Machine Learning Repository, 2012,
 doi:10.24432/C5CG6D; D. Chen, "Online Retail", 2015, doi:10.24432/C5BW33.
@@ -47,19 +54,17 @@ import pandas as pd
 from metaseg import schema
 from metaseg._messages import available
 from metaseg.data._checks import drop_summary
-from metaseg.data._columns import null_ids, standard_ids
-from metaseg.data.apply import apply_customer_mapping, apply_event_mapping
-from metaseg.data.mapping import (
-    AmountProduct,
-    CustomerMapping,
-    DatasetMapping,
-    EventMapping,
-    EventTypeFromSign,
-)
+from metaseg.data.cleaning import CleanStep
+from metaseg.data.conditions import Not
+from metaseg.data.mapping import DatasetMapping, load_mapping
 from metaseg.data.policy import ValidationPolicy
-from metaseg.data.readers import read_table
+from metaseg.data.readers import (
+    clean_events_source,
+    customers_from_frame,
+    events_from_frame,
+    read_table,
+)
 from metaseg.data.report import DataReport
-from metaseg.data.validate import _validate_customers, _validate_events
 from metaseg.exceptions import ConfigError, DataError, DataQualityWarning
 
 __all__ = [
@@ -67,53 +72,28 @@ __all__ = [
     "ONLINE_RETAIL_II_MAPPING",
     "ONLINE_RETAIL_MAPPING",
     "load_online_retail",
+    "remove_sheet_overlap",
 ]
 
 STEP: Final = "load_online_retail"
 COUNTRY: Final = "country"
 STOCK_CODE: Final = "stock_code"
 
-#: Stock codes of bookkeeping lines, found by looking at every non-product code of the
-#: data: bad debt (B), manual entries (M, m), discounts (D), samples (S), bank charges,
-#: Amazon fees, CRUK commission, manual adjustments and test products.
-ADJUSTMENT_CODES: Final = (
-    "B",
-    "M",
-    "m",
-    "D",
-    "S",
-    "BANK CHARGES",
-    "AMAZONFEE",
-    "CRUK",
-    "ADJUST",
-    "ADJUST2",
-    "TEST001",
-    "TEST002",
-)
+#: Column mapping of UCI Online Retail II, cleaning included (shipped ``online_retail_ii``).
+ONLINE_RETAIL_II_MAPPING: Final = load_mapping("online_retail_ii")
+#: Column mapping of the older UCI Online Retail (shipped ``online_retail``).
+ONLINE_RETAIL_MAPPING: Final = load_mapping("online_retail")
 
 
-def _mapping(invoice: str, price: str, customer: str) -> DatasetMapping:
-    return DatasetMapping(
-        events=EventMapping(
-            customer_id=customer,
-            timestamp="InvoiceDate",
-            event_type=EventTypeFromSign(
-                when_negative="Quantity", then=schema.REFUND, else_=schema.PURCHASE
-            ),
-            amount=AmountProduct(product=["Quantity", price]),
-            order_id=invoice,
-            quantity="Quantity",
-            extra={STOCK_CODE: "StockCode"},
-            timezone="Europe/London",
-        ),
-        customers=CustomerMapping(customer_id=customer, attributes={COUNTRY: "Country"}),
-    )
+def _step(mapping: DatasetMapping, name: str) -> CleanStep:
+    return next(s for s in mapping.events.clean if s.name == name)
 
 
-#: Column mapping of UCI Online Retail II (``configs/mappings/online_retail_ii.yaml``).
-ONLINE_RETAIL_II_MAPPING: Final = _mapping("Invoice", "Price", "Customer ID")
-#: Column mapping of the older UCI Online Retail (``configs/mappings/online_retail.yaml``).
-ONLINE_RETAIL_MAPPING: Final = _mapping("InvoiceNo", "UnitPrice", "CustomerID")
+#: Stock codes of bookkeeping lines (the ``adjustments`` step of the mapping), found by
+#: looking at every non-product code of the data: bad debt (B), manual entries (M, m),
+#: discounts (D), samples (S), bank charges, Amazon fees, CRUK commission, manual
+#: adjustments and test products.
+ADJUSTMENT_CODES: Final = tuple(_step(ONLINE_RETAIL_II_MAPPING, "adjustments").drop.value)
 
 
 @dataclass(frozen=True)
@@ -157,31 +137,30 @@ def _choice(name: str, value: Any, allowed: tuple[Any, ...]) -> None:
         )
 
 
-class _Lines:
-    """The raw lines and the mask of those still kept; filtered once, at the end."""
+def _counted(step: CleanStep, reason: str) -> CleanStep:
+    """The step turned into a count: its rows are kept, and counted under ``reason``."""
+    selection = Not.model_validate({"not": step.keep}) if step.action == "keep" else step.selection
+    return CleanStep.model_validate(
+        {"count": selection, "name": step.name, "reason": reason, "ignore": step.ignore}
+    )
 
-    def __init__(self, lines: pd.DataFrame, invoice: str, report: DataReport) -> None:
-        self.lines = lines
-        self.invoice = invoice
-        self.report = report
-        self.alive = np.ones(len(lines), dtype=bool)
 
-    def drop(self, mask: np.ndarray, reason: str, column: str) -> None:
-        """Drop the live lines of ``mask``, recording them with a few invoice numbers."""
-        mask = mask & self.alive
-        where = np.flatnonzero(mask)[:50]
-        found = pd.unique(self.lines[self.invoice].iloc[where].to_numpy())[:5]
-        self.report.add(
-            STEP, "dropped", reason, rows=int(mask.sum()), column=column, examples=found
-        )
-        self.alive &= ~mask
-
-    def count(self, mask: np.ndarray, reason: str, column: str | None = None) -> None:
-        """Record, without dropping, how many live lines ``mask`` holds."""
-        self.report.add(STEP, "info", reason, rows=int((mask & self.alive).sum()), column=column)
-
-    def kept(self) -> pd.DataFrame:
-        return self.lines if self.alive.all() else self.lines[self.alive]
+def _with_options(
+    steps: list[CleanStep], *, cancellations: str, drop_exact_duplicates: bool, adjustments: str
+) -> list[CleanStep]:
+    """The mapping's cleaning steps, turned the way the loader's options say."""
+    out = []
+    for step in steps:
+        if step.name == "duplicates" and not drop_exact_duplicates:
+            step = _counted(step, "exact duplicate lines kept")
+        elif step.name == "cancellations" and cancellations == "drop":
+            step = CleanStep.model_validate(
+                {"drop": step.selection, "name": step.name, "reason": "cancellation line"}
+            )
+        elif step.name in ("adjustments", "free_lines") and adjustments == "keep":
+            step = _counted(step, f"kept: {step.describe()}")
+        out.append(step)
+    return out
 
 
 def _sheet_overlap(lines: pd.DataFrame) -> np.ndarray:
@@ -216,50 +195,68 @@ def _sheet_overlap(lines: pd.DataFrame) -> np.ndarray:
     return overlap
 
 
-def _duplicates(lines: pd.DataFrame, exclude: np.ndarray) -> np.ndarray:
-    """Mask of lines identical (``Sheet`` aside) to an earlier line outside ``exclude``."""
-    keys = [c for c in lines.columns if c != "Sheet"]
-    group = lines.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
-    duplicate = np.zeros(len(lines), dtype=bool)
-    duplicate[~exclude] = pd.Series(group[~exclude]).duplicated().to_numpy()
-    return duplicate
+def remove_sheet_overlap(raw: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The raw Online Retail II lines less the earlier sheet's copy of the shared days.
+
+    The workbook's sheets ("Year 2009-2010", "Year 2010-2011", column ``Sheet``) both
+    hold the lines of 2010-12-01 … 2010-12-09. The earlier sheet's lines that the later
+    sheet repeats are removed (matched line by line: the k-th copy in one sheet pairs
+    with the k-th copy in the other). A table without a ``Sheet`` column is returned as
+    it is. The ``Sheet`` column is kept; the mapping's duplicates step ignores it.
+
+    Returns
+    -------
+    lines : DataFrame
+        The lines kept, in their order, with their original index.
+    removed : int
+        How many lines were removed.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"Invoice": ["1", "2", "2", "3"],
+    ...     "InvoiceDate": pd.to_datetime(["2010-01-01", "2010-12-02", "2010-12-02", "2011-01-01"]),
+    ...     "Sheet": ["Year 2009-2010", "Year 2009-2010", "Year 2010-2011", "Year 2010-2011"]})
+    >>> lines, removed = remove_sheet_overlap(raw)
+    >>> lines["Invoice"].tolist(), removed
+    (['1', '2', '3'], 1)
+    """
+    overlap = _sheet_overlap(raw)
+    removed = int(overlap.sum())
+    return (raw[~overlap] if removed else raw), removed
 
 
 def _customers(
-    lines: pd.DataFrame, events: pd.DataFrame, variant: _Variant, report: DataReport
+    lines: pd.DataFrame,
+    events: pd.DataFrame,
+    variant: _Variant,
+    policy: ValidationPolicy,
+    report: DataReport,
 ) -> pd.DataFrame:
-    """One row per customer with events: the customer's most frequent country."""
-    table = apply_customer_mapping(lines, variant.mapping.customers)
-    table = table[~null_ids(table[schema.CUSTOMER_ID])]
-    table = table.assign(**{schema.CUSTOMER_ID: standard_ids(table[schema.CUSTOMER_ID])})
-    counts = (
-        table.groupby([schema.CUSTOMER_ID, COUNTRY], dropna=False, observed=True)
-        .size()
-        .reset_index(name="_lines")
-        .sort_values([schema.CUSTOMER_ID, "_lines", COUNTRY], ascending=[True, False, True])
+    """The customers of the kept lines (most frequent country), those with events.
+
+    The customers table is built from the same lines as the events, so its own row
+    counts (a row per line) are not added to the report; the customers whose lines
+    disagree on the country, and those left without an event, are.
+    """
+    step = f"{STEP}/customers"
+    own = DataReport()
+    mapping = variant.mapping.customers
+    assert mapping is not None
+    customers = customers_from_frame(
+        lines, mapping.model_copy(update={"clean": []}), policy=policy, report=own, step=step
     )
-    several = counts[schema.CUSTOMER_ID].duplicated()
-    report.add(
-        f"{STEP}/customers",
-        "info",
-        "customer with lines in several countries: the most frequent country kept",
-        rows=int(counts.loc[several, schema.CUSTOMER_ID].nunique()),
-        column=COUNTRY,
-        examples=counts.loc[several, schema.CUSTOMER_ID].unique()[:5],
-    )
-    customers = counts[~several].drop(columns="_lines")
+    report.extend(DataReport([e for e in own if e.unit == "customers"]))
     active = customers[schema.CUSTOMER_ID].isin(events[schema.CUSTOMER_ID]).to_numpy()
     report.add(
-        f"{STEP}/customers",
+        step,
         "dropped",
-        "customer without any remaining event (all their lines were dropped)",
+        "customer without any remaining event (every line after as_of)",
         rows=int((~active).sum()),
         column=schema.CUSTOMER_ID,
         examples=customers.loc[~active, schema.CUSTOMER_ID].head(5).tolist(),
+        unit="customers",
     )
-    return _validate_customers(
-        customers[active], policy=ValidationPolicy(), report=report, step=f"{STEP}/customers"
-    )
+    return customers if active.all() else customers[active].reset_index(drop=True)
 
 
 def _per_invoice(events: pd.DataFrame, report: DataReport) -> pd.DataFrame:
@@ -346,51 +343,43 @@ def load_online_retail(
     variant = _detect([str(c) for c in raw.columns])
     report = DataReport()
     report.add(STEP, "info", f"{variant.name} lines read", rows=len(raw))
-    state = _Lines(raw, variant.invoice, report)
-    overlap = _sheet_overlap(raw)
-    state.drop(
-        overlap,
+    lines, removed = remove_sheet_overlap(raw)
+    report.add(
+        STEP,
+        "dropped",
         "line repeated in the next workbook sheet (the sheets overlap; kept once)",
-        "Sheet",
+        rows=removed,
+        column="Sheet",
     )
-    duplicate = _duplicates(raw, overlap)
-    if drop_exact_duplicates:
-        state.drop(duplicate, "exact duplicate line", variant.invoice)
-    else:
-        state.count(duplicate, "exact duplicate lines kept", variant.invoice)
-    cancelled = raw[variant.invoice].astype("str").str.startswith("C").to_numpy()
-    if cancellations == "drop":
-        state.drop(cancelled, "cancellation line", variant.invoice)
-    else:
-        state.count(cancelled, "cancellation lines kept as refunds", variant.invoice)
-    coded = raw["StockCode"].isin(ADJUSTMENT_CODES).to_numpy()
-    free = ~coded & ~(raw[variant.price] > 0).to_numpy()
-    coded_reason = "adjustment line (bookkeeping stock code, see ADJUSTMENT_CODES)"
-    free_reason = "line with a price of zero or less (free item, stock write-off)"
-    if adjustments == "drop":
-        state.drop(coded, coded_reason, "StockCode")
-        state.drop(free, free_reason, variant.price)
-    else:
-        state.count(coded, f"kept: {coded_reason}", "StockCode")
-        state.count(free, f"kept: {free_reason}", variant.price)
-    lines = state.kept()
     mapping = variant.mapping.events
-    standard = apply_event_mapping(lines, mapping)
-    policy = ValidationPolicy(
-        null_customer_ids="drop", ambiguous_times="shift", negative_amounts="refund"
+    steps = _with_options(
+        mapping.clean,
+        cancellations=cancellations,
+        drop_exact_duplicates=drop_exact_duplicates,
+        adjustments=adjustments,
     )
-    events = _validate_events(
-        standard,
-        as_of=as_of,
-        policy=policy,
-        timezone=mapping.timezone,
+    customers_mapping = variant.mapping.customers
+    assert customers_mapping is not None
+    lines = clean_events_source(
+        lines,
+        mapping.model_copy(update={"clean": steps}),
         report=report,
-        sources={c: s for c in schema.EVENT_COLUMNS if isinstance(s := getattr(mapping, c), str)},
+        step=STEP,
+        carry=customers_mapping.model_copy(update={"clean": []}).source_columns(lines.columns),
     )
-    customers = _customers(raw[~overlap], events, variant, report)
+    policy = variant.mapping.policy or ValidationPolicy()
+    events = events_from_frame(
+        lines,
+        mapping.model_copy(update={"clean": []}),
+        policy=policy,
+        as_of=as_of,
+        report=report,
+        step=STEP,
+    )
+    customers = _customers(lines, events, variant, policy, report)
     if level == "invoice":
         events = _per_invoice(events, report)
-    line_drops = DataReport([e for e in report if e.step != f"{STEP}/customers"])
+    line_drops = DataReport([e for e in report if e.unit == "rows"])
     message = drop_summary(line_drops, what=STEP, total=len(raw))
     if message:
         warnings.warn(message, DataQualityWarning, stacklevel=2)

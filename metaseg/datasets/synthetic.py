@@ -107,6 +107,7 @@ import pandas as pd
 
 from metaseg import schema
 from metaseg._messages import available, did_you_mean
+from metaseg._params import parse_as_of
 from metaseg.datasets._events import SECONDS_PER_DAY, make_events
 from metaseg.datasets._personas import (
     CATEGORIES,
@@ -205,7 +206,7 @@ def make_shop(
     """
     n = _check_count(n_customers)
     seed = _check_seed(seed)
-    as_of_ts = _check_as_of(as_of)
+    as_of_ts = parse_as_of(as_of)
     horizon = _check_years(years) * 365.25
     situations = _check_situation_shares(situation_shares)
     personas = _check_persona_shares(persona_shares)
@@ -270,19 +271,6 @@ def _check_seed(value: object) -> int:
             f"seed must be a non-negative integer, got {value!r}; pass for example seed=0."
         )
     return int(value)
-
-
-def _check_as_of(value: object) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(
-            f"as_of must be a date or timestamp, got {value!r} ({exc}); "
-            "pass for example as_of='2025-12-31'."
-        ) from None
-    if ts is pd.NaT or pd.isna(ts):
-        raise ConfigError(f"as_of must be a date or timestamp, got {value!r} (not a time).")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def _check_years(value: object) -> float:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from metaseg._progress import check_progress, counter
 from metaseg.exceptions import ConfigError, ExportError, ExportWarning
 from metaseg.export.deadletter import (
     DeadLetter,
@@ -138,7 +139,7 @@ def export_labels(
     random_state: int | None = None,
     sleep: Callable[[float], None] | None = None,
     clock: Callable[[], float] | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: bool | Callable[[int], None] | None = None,
 ) -> ExportResult:
     """Export a labels table to a file, a SQL table or a webhook, with a diff first.
 
@@ -185,9 +186,11 @@ def export_labels(
         Seed of the retry jitter.
     sleep, clock : callable, optional
         Replacements for ``time.sleep`` and ``time.monotonic`` (tests).
-    progress : callable, optional
-        Called with the number of records of each webhook batch once it is settled
-        (delivered or dead-lettered), for progress bars.
+    progress : bool or callable, optional
+        A bar over the records sent to a webhook: None (default) in notebooks and
+        terminals only, True / False always / never. A callable is called instead with
+        the number of records of each batch once it is settled (delivered or
+        dead-lettered).
 
     Returns
     -------
@@ -223,6 +226,7 @@ def export_labels(
     True
     """
     _check_batch_size(batch_size)
+    check_progress("export_labels", progress)
     target = parse_target(to)
     frame = validate_labels(labels)
     state = resolve_state_dir(state_dir) if target.kind == "webhook" else None
@@ -274,7 +278,7 @@ def _export_webhook(
     batch_size: int,
     changes_only: bool,
     dead_letter: str | os.PathLike[str] | None,
-    progress: Callable[[int], None] | None = None,
+    progress: bool | Callable[[int], None] | None = None,
 ) -> ExportResult:
     target = client.target
     records = label_records(frame)
@@ -282,7 +286,14 @@ def _export_webhook(
         changed = diff.changes[diff.changes["change"].isin(_SENT_CHANGES)]
         wanted = set(changed[MODEL_NAME].astype(str) + "\x1f" + changed[CUSTOMER_ID].astype(str))
         records = [r for r in records if _record_key(r) in wanted]
-    outcomes, letters, failed_keys = _deliver(client, records, batch_size, progress)
+    with counter(
+        progress,
+        total=len(records),
+        desc=f"exporting to {target.display}",
+        owner="export_labels",
+        unit="labels",
+    ) as advance:
+        outcomes, letters, failed_keys = _deliver(client, records, batch_size, advance)
     letter_path = Path(dead_letter) if dead_letter else default_dead_letter_path(state, target.url)
     try:
         add_dead_letters(letter_path, letters)

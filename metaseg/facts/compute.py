@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from metaseg import schema
+from metaseg._frames import as_pandas
 from metaseg.data.report import DataReport
 from metaseg.exceptions import ConfigError, DataError, DataQualityWarning
+from metaseg.facts.custom import CustomFacts, parse_custom_facts
+from metaseg.facts.custom_check import absent_event_types, resolve_custom_facts, typed_custom
+from metaseg.facts.custom_sql import registry_kinds
 from metaseg.facts.far_dates import far_date_findings, far_date_stats
 from metaseg.facts.params import check_threads, check_windows, parse_as_of, to_epoch_us
-from metaseg.facts.registry import DEFAULT_WINDOWS, FACTS, fact_columns
+from metaseg.facts.registry import DEFAULT_WINDOWS, FACTS, duration_units, fact_columns
 from metaseg.facts.sources import (
     EventsInput,
     attach_customers,
@@ -22,8 +26,9 @@ from metaseg.facts.sources import (
     check_customers,
     customers_after_as_of,
     event_stats,
+    value_kinds,
 )
-from metaseg.facts.sql import AS_OF_PARAMETER, facts_sql
+from metaseg.facts.sql import facts_parameters, facts_sql, quote_identifier
 
 _STEP = "compute_facts"
 
@@ -36,6 +41,8 @@ def compute_facts(
     windows: Iterable[int] = DEFAULT_WINDOWS,
     threads: int | None = None,
     report: DataReport | None = None,
+    durations: str | Mapping[str, str] | None = None,
+    custom: CustomFacts | dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Compute one row of facts per customer as of a point in time.
 
@@ -62,6 +69,15 @@ def compute_facts(
         ``as_of``, far-off dates (see Warns); and a ``dropped`` entry counting customers (``unit="customers"``)
         whose every event is after ``as_of`` and who are not in ``customers``: they get
         no row.
+    durations : str or mapping, optional
+        How duration facts count days: ``"fractional"`` (default, seconds / 86,400) or
+        ``"whole_days"`` (complete days, like pandas' ``Timedelta.days``), for all of
+        them or per fact, e.g. ``{"recency_days": "whole_days"}`` (see
+        :mod:`metaseg.facts.durations`).
+    custom : CustomFacts or mapping, optional
+        Custom facts (:mod:`metaseg.facts.custom`), as parsed by
+        :func:`~metaseg.facts.custom.parse_custom_facts` or written in YAML; they come
+        after the registry's facts, and ``attrs["fact_kinds"]`` maps each to its kind.
 
     Returns
     -------
@@ -69,9 +85,11 @@ def compute_facts(
         ``customer_id``, the facts of :func:`metaseg.facts.describe_facts` and the
         customer attributes, sorted by ``customer_id``. ``attrs["as_of"]`` holds
         ``as_of`` (UTC), ``attrs["windows"]`` the windows and
-        ``attrs["events_after_as_of"]`` how many events were left out and
+        ``attrs["events_after_as_of"]`` how many events were left out,
+        ``attrs["durations"]`` the days convention of each duration fact and
         ``attrs["customers_after_as_of"]`` how many customers got no row because every
         event of theirs is after ``as_of`` (and no ``customers`` table lists them).
+        Custom facts follow the registry's, before the customer attributes.
 
     Warns
     -----
@@ -79,7 +97,8 @@ def compute_facts(
         With the figures, when ``as_of`` is more than ten years after the last event, or
         event timestamps or ``signup_at`` values fall before 1970-01-01 (see
         :mod:`metaseg.facts.far_dates`); the rows are kept, and ``report`` receives an
-        ``info`` entry for each.
+        ``info`` entry for each. Also when a custom fact counts an event type that no
+        event has (a likely typo), naming the fact, the type and the types present.
 
     Raises
     ------
@@ -87,7 +106,8 @@ def compute_facts(
         A required column is missing or has the wrong type, ids or timestamps are null,
         customers are duplicated or cannot be matched with events.
     ConfigError
-        ``as_of``, ``windows`` or ``threads`` is invalid.
+        ``as_of``, ``windows`` or ``threads`` is invalid, or a custom fact names a
+        column the events lack or compares a column with a value of another type.
 
     Examples
     --------
@@ -102,22 +122,38 @@ def compute_facts(
        customer_id  frequency  recency_days  monetary
     0            1          2          20.0      40.0
     1            2          0           NaN       0.0
+
+    Recency in whole days, as ``(as_of - last purchase).days`` counts them:
+
+    >>> later = compute_facts(events, as_of="2024-01-31 18:00", windows=(30,))
+    >>> later["recency_days"].iloc[0]
+    np.float64(20.75)
+    >>> whole = compute_facts(events, as_of="2024-01-31 18:00", windows=(30,),
+    ...                       durations="whole_days")
+    >>> whole["recency_days"].iloc[0]
+    np.float64(20.0)
     """
     import duckdb
 
     windows = check_windows(windows)
     threads = check_threads(threads)
     as_of_stamp = None if as_of is None else parse_as_of(as_of)
-    names = fact_columns(windows)
+    custom = parse_custom_facts(custom)
+    duration_units(durations, custom.names())  # names checked before reading any data
+    names = fact_columns(windows) + custom.names()
     if customers is not None:
-        customers = check_customers(customers, names)
+        customers = check_customers(as_pandas(customers, "customers"), names)
 
     config: dict[str, Any] = {"preserve_insertion_order": False}
     if threads is not None:
         config["threads"] = threads
     con = duckdb.connect(config=config)
     try:
-        event_types = attach_events(con, events)
+        event_types = attach_events(con, events, custom.event_columns())
+        resolved = resolve_custom_facts(custom, value_kinds(event_types), registry_kinds(windows))
+        units = duration_units(durations, [f.name for f in resolved if f.kind == "duration"])
+        typed = any(getattr(d, "event_types", ()) for d in custom.root.values())
+        absent = _absent_event_types(con, custom) if typed else []
         has_signup = False
         if customers is not None:
             customer_types = attach_customers(con, customers, event_types)
@@ -141,9 +177,11 @@ def compute_facts(
             has_customers=customers is not None,
             has_signup_at=has_signup,
             order_by_customer=False,
+            durations=units,
+            custom=resolved,
         )
         try:
-            raw = con.execute(sql, {AS_OF_PARAMETER: to_epoch_us(as_of_stamp)}).df()
+            raw = con.execute(sql, facts_parameters(to_epoch_us(as_of_stamp), resolved)).df()
         except duckdb.Error as err:
             raise DataError(
                 f"DuckDB could not compute the facts from these events: {err}. Check that "
@@ -154,11 +192,15 @@ def compute_facts(
 
     raw = raw.sort_values(schema.CUSTOMER_ID, kind="stable", ignore_index=True)
     facts = _typed(raw, windows)
+    if resolved:
+        facts = pd.concat([facts, pd.DataFrame(typed_custom(raw, resolved))], axis=1)
     facts[schema.CUSTOMER_ID] = _restore_ids(facts[schema.CUSTOMER_ID], events, customers)
     if customers is not None:
         facts = _join_attributes(facts, customers)
     if report is not None:
         _report(report, facts, n_events, after, customers, has_signup, as_of_stamp, lost)
+    for message in absent:
+        warnings.warn(message, DataQualityWarning, stacklevel=2)
     for finding in far_date_findings(far, as_of_stamp):
         warnings.warn(finding.message, DataQualityWarning, stacklevel=2)
         if report is not None:
@@ -173,9 +215,18 @@ def compute_facts(
             )
     facts.attrs["as_of"] = as_of_stamp
     facts.attrs["windows"] = windows
+    facts.attrs["durations"] = units
     facts.attrs["events_after_as_of"] = after
     facts.attrs["customers_after_as_of"] = lost[0]
+    facts.attrs["fact_kinds"] = {fact.name: fact.kind for fact in resolved}
     return facts
+
+
+def _absent_event_types(con: Any, custom: Any) -> list[str]:
+    """Warnings for event types that custom facts count but no event has."""
+    kind = quote_identifier(schema.EVENT_TYPE)
+    rows = con.execute(f"SELECT DISTINCT CAST({kind} AS VARCHAR) FROM events").fetchall()
+    return absent_event_types(custom, {str(row[0]) for row in rows if row[0] is not None})
 
 
 def _typed(raw: pd.DataFrame, windows: tuple[int, ...]) -> pd.DataFrame:

@@ -1,24 +1,23 @@
-"""Checks of the parameters of the facts stage: windows, ``as_of`` and threads."""
+"""Checks of the parameters of the facts stage: windows, ``as_of`` and threads.
+
+``as_of`` is read by :func:`metaseg._params.parse_as_of`, the one parser every stage uses
+(re-exported here with its limits ``MIN_AS_OF`` and ``MAX_AS_OF``).
+"""
 
 from __future__ import annotations
 
-import datetime
 import numbers
 from collections.abc import Iterable
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from metaseg._params import MAX_AS_OF, MIN_AS_OF, parse_as_of  # noqa: F401 (re-exported)
 from metaseg.exceptions import ConfigError
 
 #: Longest window accepted, in days (keeps window lengths in microseconds within int64).
 MAX_WINDOW_DAYS = 36_500
 
 _EPOCH = pd.Timestamp(0, tz="UTC")
-#: Earliest and latest ``as_of`` accepted: whole days inside pandas' nanosecond timestamps.
-MIN_AS_OF = pd.Timestamp("1677-09-22", tz="UTC")
-MAX_AS_OF = pd.Timestamp("2262-04-11", tz="UTC")
 
 
 def check_windows(windows: Iterable[int]) -> tuple[int, ...]:
@@ -55,43 +54,6 @@ def check_windows(windows: Iterable[int]) -> tuple[int, ...]:
             "list each window once."
         )
     return tuple(checked)
-
-
-def parse_as_of(as_of: Any) -> pd.Timestamp:
-    """Return ``as_of`` as a UTC ``pd.Timestamp``; a naive value is read as UTC.
-
-    Examples
-    --------
-    >>> parse_as_of("2024-03-01")
-    Timestamp('2024-03-01 00:00:00+0000', tz='UTC')
-
-    Raises
-    ------
-    ConfigError
-        ``as_of`` is not a point in time, or lies outside ``MIN_AS_OF`` .. ``MAX_AS_OF``.
-    """
-    if not isinstance(as_of, (str, datetime.date, np.datetime64)):
-        raise ConfigError(
-            f"as_of must be a timestamp or an ISO date string, got {as_of!r} "
-            f"({type(as_of).__name__}); write for example as_of='2024-03-31'."
-        )
-    try:
-        stamp = pd.Timestamp(as_of)
-    except (ValueError, TypeError, OverflowError) as err:
-        raise ConfigError(
-            f"as_of could not be read as a timestamp: {as_of!r} ({err}); "
-            "write for example as_of='2024-03-31' or '2024-03-31T23:59:59Z'."
-        ) from None
-    if pd.isna(stamp):
-        raise ConfigError(f"as_of must be a point in time, got {as_of!r}; give a date.")
-    stamp = stamp.tz_localize("UTC") if stamp.tz is None else stamp.tz_convert("UTC")
-    if not MIN_AS_OF <= stamp <= MAX_AS_OF:
-        raise ConfigError(
-            f"as_of {as_of!r} is outside the dates metaseg can compute with "
-            f"({MIN_AS_OF.date()} to {MAX_AS_OF.date()}); give the reference date of the "
-            "data, usually the day after its last event, e.g. as_of='2024-03-31'."
-        )
-    return stamp.floor("us").as_unit("us")
 
 
 def check_threads(threads: int | None) -> int | None:

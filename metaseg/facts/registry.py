@@ -25,13 +25,14 @@ no user text ever reaches it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import pandas as pd
 
 from metaseg import schema
+from metaseg.facts.durations import UNIT_DESCRIPTIONS, check_durations
 from metaseg.facts.params import check_windows
 
 FactKind = Literal["count", "duration", "money", "ratio", "timestamp"]
@@ -129,6 +130,10 @@ class Fact:
         The value for a customer without any event (None: NaN or NaT).
     windowed : bool
         Whether the fact is repeated once per window.
+    whole_days : str, optional
+        For a duration: the expression in whole days, rounded down like pandas'
+        ``Timedelta.days`` (used with ``durations="whole_days"``, see
+        :mod:`metaseg.facts.durations`).
     """
 
     name: str
@@ -137,6 +142,7 @@ class Fact:
     expression: str
     default_if_empty: int | float | None
     windowed: bool = False
+    whole_days: str | None = None
 
     def expand(self, windows: tuple[int, ...]) -> list[tuple[str, int | None]]:
         """Return ``(column name, window)`` pairs, one per window for a windowed fact.
@@ -183,6 +189,28 @@ def _days_since(column: str) -> str:
     return f"CAST({AS_OF_TOKEN} - {column} AS DOUBLE) / {US_PER_DAY}"
 
 
+def whole_days_of(micros: str, per: str = str(US_PER_DAY)) -> str:
+    """Complete ``per`` periods in ``micros`` (rounded down), as a DOUBLE.
+
+    Integer arithmetic: ``m - ((m % p) + p) % p`` is the largest multiple of ``p`` not
+    above ``m`` (also for negative ``m``, where ``%`` keeps the sign of ``m`` in both
+    engines), and dividing an exact multiple gives a whole number with no rounding.
+    """
+    m, p = f"({micros})", f"({per})"
+    return f"CAST(({m} - ((({m} % {p}) + {p}) % {p})) / {p} AS DOUBLE)"
+
+
+def _whole_days_since(column: str) -> str:
+    return whole_days_of(f"{AS_OF_TOKEN} - {column}")
+
+
+def _tenure(days_since: Callable[[str], str]) -> str:
+    return (
+        f"CASE WHEN signup_us > {AS_OF_TOKEN} THEN NULL "
+        f"ELSE {days_since('COALESCE(signup_us, first_us)')} END"
+    )
+
+
 FACTS: Final[tuple[Fact, ...]] = (
     Fact("first_seen", "timestamp", "Time of the customer's first event (UTC).", "first_us", None),
     Fact("last_seen", "timestamp", "Time of the customer's last event (UTC).", "last_us", None),
@@ -192,6 +220,7 @@ FACTS: Final[tuple[Fact, ...]] = (
         "Days from the last purchase to as_of (NaN if no purchase).",
         _days_since("last_purchase_us"),
         None,
+        whole_days=_whole_days_since("last_purchase_us"),
     ),
     Fact(
         "days_since_last_event",
@@ -199,15 +228,16 @@ FACTS: Final[tuple[Fact, ...]] = (
         "Days from the last event of any type to as_of (NaN if no event).",
         _days_since("last_us"),
         None,
+        whole_days=_whole_days_since("last_us"),
     ),
     Fact(
         "tenure_days",
         "duration",
         "Days from signup_at to as_of when signup_at is known, else from the first event; "
         "NaN when neither is known or signup_at is after as_of.",
-        f"CASE WHEN signup_us > {AS_OF_TOKEN} THEN NULL "
-        f"ELSE {_days_since('COALESCE(signup_us, first_us)')} END",
+        _tenure(_days_since),
         None,
+        whole_days=_tenure(_whole_days_since),
     ),
     Fact(
         "frequency",
@@ -243,6 +273,8 @@ FACTS: Final[tuple[Fact, ...]] = (
         f"CASE WHEN n_orders >= 2 THEN CAST(last_purchase_us - first_purchase_us AS DOUBLE) "
         f"/ {US_PER_DAY} / (n_orders - 1) END",
         None,
+        whole_days=f"CASE WHEN n_orders >= 2 THEN "
+        f"{whole_days_of('last_purchase_us - first_purchase_us', f'(n_orders - 1) * {US_PER_DAY}')} END",
     ),
     Fact(
         "purchases_{w}d",
@@ -290,6 +322,7 @@ FACTS: Final[tuple[Fact, ...]] = (
         "Days from the last add-to-cart event to as_of (NaN if none).",
         _days_since("last_cart_us"),
         None,
+        whole_days=_whole_days_since("last_cart_us"),
     ),
     Fact(
         "days_since_last_view",
@@ -297,6 +330,7 @@ FACTS: Final[tuple[Fact, ...]] = (
         "Days from the last view event to as_of (NaN if none).",
         _days_since("last_view_us"),
         None,
+        whole_days=_whole_days_since("last_view_us"),
     ),
     Fact(
         "refund_rate",
@@ -324,6 +358,33 @@ FACTS: Final[tuple[Fact, ...]] = (
 
 FACTS_BY_NAME: Final = {fact.name: fact for fact in FACTS}
 
+#: The duration facts, whose days are counted as ``durations`` says.
+DURATION_FACTS: Final = tuple(fact.name for fact in FACTS if fact.kind == "duration")
+
+
+def duration_units(
+    durations: str | Mapping[str, str] | None = None, custom: Iterable[str] = ()
+) -> dict[str, str]:
+    """Return the convention (``fractional`` or ``whole_days``) of every duration fact.
+
+    ``custom`` names the custom duration facts (``days_since`` aggregates and
+    differences of two timestamps): ``durations="whole_days"`` covers them too, and a
+    mapping may name them. See :mod:`metaseg.facts.durations`.
+
+    Examples
+    --------
+    >>> duration_units({"recency_days": "whole_days"})["recency_days"]
+    'whole_days'
+    """
+    return check_durations(durations, (*DURATION_FACTS, *custom))
+
+
+def fact_expression(fact: Fact, units: Mapping[str, str]) -> str:
+    """The SQL expression of ``fact`` under the duration conventions ``units``."""
+    if fact.whole_days is not None and units.get(fact.name) == "whole_days":
+        return fact.whole_days
+    return fact.expression
+
 
 def fact_columns(windows: Iterable[int] = DEFAULT_WINDOWS) -> list[str]:
     """Return the fact column names, in output order, for the given windows.
@@ -339,24 +400,42 @@ def fact_columns(windows: Iterable[int] = DEFAULT_WINDOWS) -> list[str]:
     return [name for fact in FACTS for name, _ in fact.expand(windows)]
 
 
-def describe_facts(windows: Iterable[int] = DEFAULT_WINDOWS) -> pd.DataFrame:
+def describe_facts(
+    windows: Iterable[int] = DEFAULT_WINDOWS, durations: Any = None, custom: Any = None
+) -> pd.DataFrame:
     """Return one row per fact column: ``name``, ``kind`` and ``description``.
 
     Parameters
     ----------
     windows : iterable of int
         Window lengths in days; windowed facts get one row per window.
+    durations : str or mapping, optional
+        How duration facts count days (``fractional``, the default, or ``whole_days``;
+        see :mod:`metaseg.facts.durations`); their descriptions end with it.
+    custom : CustomFacts or mapping, optional
+        Custom facts (:mod:`metaseg.facts.custom`), listed after the registry's with
+        their definition in the description.
 
     Examples
     --------
     >>> table = describe_facts(windows=(30,))
     >>> table.loc[table["name"] == "purchases_30d", "description"].item()
     'Purchase events in the last 30 days, i.e. in (as_of - 30 days, as_of].'
+    >>> table = describe_facts(windows=(30,), durations="whole_days")
+    >>> table.loc[table["name"] == "recency_days", "description"].item()
+    'Days from the last purchase to as_of (NaN if no purchase). Whole days, rounded down like pandas Timedelta.days.'
     """
     windows = check_windows(windows)
-    rows = [
-        (name, fact.kind, fact.description.replace(WINDOW_NAME_TOKEN, str(w)))
-        for fact in FACTS
-        for name, w in fact.expand(windows)
-    ]
+    units = duration_units(durations)
+    rows = []
+    for fact in FACTS:
+        for name, w in fact.expand(windows):
+            description = fact.description.replace(WINDOW_NAME_TOKEN, str(w))
+            if fact.name in units:
+                description += " " + UNIT_DESCRIPTIONS[units[fact.name]]
+            rows.append((name, fact.kind, description))
+    if custom is not None:
+        from metaseg.facts.custom import describe_custom, parse_custom_facts
+
+        rows += describe_custom(parse_custom_facts(custom))
     return pd.DataFrame(rows, columns=["name", "kind", "description"])

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from metaseg import schema
+from metaseg._frames import as_arrow, is_arrow
 from metaseg._messages import available, did_you_mean, preview
 from metaseg.exceptions import DataError
 from metaseg.facts.params import to_epoch_us
@@ -97,15 +98,21 @@ def parquet_files(source: str | os.PathLike | Sequence[str | os.PathLike]) -> li
     return files
 
 
-def attach_events(con: duckdb.DuckDBPyConnection, events: Any) -> dict[str, str]:
+def attach_events(
+    con: duckdb.DuckDBPyConnection, events: Any, extra: Sequence[str] = ()
+) -> dict[str, str]:
     """Make ``events`` available as the relation ``events``; return its column types.
 
     Parameters
     ----------
     con : duckdb.DuckDBPyConnection
         The connection the facts query will run on.
-    events : DataFrame, path, or list of paths
-        Standard events in memory, or Parquet file(s) / folder(s) DuckDB reads directly.
+    events : DataFrame, pyarrow.Table, polars.DataFrame, path, or list of paths
+        Standard events in memory (Arrow and polars tables are read in place, without a
+        copy), or Parquet file(s) / folder(s) DuckDB reads directly.
+    extra : sequence of str
+        Other columns of a DataFrame to make available (those custom facts read); a
+        Parquet source keeps all its columns.
 
     Returns
     -------
@@ -113,11 +120,21 @@ def attach_events(con: duckdb.DuckDBPyConnection, events: Any) -> dict[str, str]
         Column name to DuckDB type name, in column order.
     """
     if isinstance(events, pd.DataFrame):
-        wanted = [c for c in schema.EVENT_COLUMNS if c in events.columns]
+        wanted = [c for c in (*schema.EVENT_COLUMNS, *extra) if c in events.columns]
+        wanted = list(dict.fromkeys(wanted))
         missing = [c for c in schema.EVENT_REQUIRED if c not in events.columns]
         if missing:
             raise _missing_column_error(missing[0], [str(c) for c in events.columns])
         con.register("events_source", events[wanted])
+    elif is_arrow(events):
+        # Arrow and polars tables are read by DuckDB where they are, without a copy
+        table = as_arrow(events, "events")
+        names = list(table.schema.names)
+        missing = [c for c in schema.EVENT_REQUIRED if c not in names]
+        if missing:
+            raise _missing_column_error(missing[0], names)
+        wanted = list(dict.fromkeys(c for c in (*schema.EVENT_COLUMNS, *extra) if c in names))
+        con.register("events_source", table.select(wanted))
     elif isinstance(events, (str, os.PathLike, list, tuple)):
         import duckdb
 
@@ -132,8 +149,8 @@ def attach_events(con: duckdb.DuckDBPyConnection, events: Any) -> dict[str, str]
             ) from err
     else:
         raise DataError(
-            "events must be a pandas DataFrame of standard events, or a Parquet file, folder "
-            f"or list of files; got {type(events).__name__}."
+            "events must be a table of standard events (pandas, pyarrow or polars), or a "
+            f"Parquet file, folder or list of files; got {type(events).__name__}."
         )
     types = _column_types(con, "events_source")
     check_event_types(types)
@@ -253,6 +270,29 @@ def _missing_column_error(column: str, found: list[str]) -> DataError:
         f"({', '.join(schema.EVENT_REQUIRED)}). Columns found: {available(found)}."
         f"{did_you_mean(column, found)} Rename or map the column (metaseg.data) first."
     )
+
+
+def value_kinds(types: dict[str, str]) -> dict[str, str]:
+    """Column -> ``text``, ``number``, ``bool``, ``timestamp`` or ``other``, from DuckDB types.
+
+    Examples
+    --------
+    >>> value_kinds({"a": "VARCHAR", "b": "DOUBLE", "c": "BOOLEAN", "d": "ENUM('x')"})
+    {'a': 'text', 'b': 'number', 'c': 'bool', 'd': 'text'}
+    """
+    kinds = {}
+    for column, sql_type in types.items():
+        if _is_text(sql_type):
+            kinds[column] = "text"
+        elif _is_number(sql_type):
+            kinds[column] = "number"
+        elif sql_type == "BOOLEAN":
+            kinds[column] = "bool"
+        elif _is_timestamp(sql_type):
+            kinds[column] = "timestamp"
+        else:
+            kinds[column] = "other"
+    return kinds
 
 
 def check_event_types(types: dict[str, str]) -> None:

@@ -9,12 +9,13 @@ microseconds. ``as_of`` is a bound parameter; windows are validated integers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 from metaseg import schema
 from metaseg.exceptions import ConfigError
+from metaseg.facts.custom_sql import compile_custom, wrap_registry_query
 from metaseg.facts.params import check_windows
 from metaseg.facts.registry import (
     AGGREGATES,
@@ -26,8 +27,13 @@ from metaseg.facts.registry import (
     WINDOW_NAME_TOKEN,
     WINDOW_TOKEN,
     Fact,
+    duration_units,
+    fact_expression,
     sql_literal,
 )
+
+if TYPE_CHECKING:
+    from metaseg.facts.custom_check import ResolvedFact
 
 #: Name of the bound parameter holding ``as_of`` in epoch microseconds (a BIGINT).
 AS_OF_PARAMETER: Final = "as_of_us"
@@ -136,6 +142,8 @@ def facts_sql(
     customers_relation: str = "customers",
     dialect: str = "duckdb",
     order_by_customer: bool = True,
+    durations: str | Mapping[str, str] | None = None,
+    custom: Sequence[ResolvedFact] = (),
 ) -> str:
     """Return the SQL computing one row of facts per customer.
 
@@ -161,6 +169,13 @@ def facts_sql(
     order_by_customer : bool
         End with ``ORDER BY customer_id``; :func:`compute_facts` sorts in pandas instead,
         which is faster than sorting the wide rows in SQL.
+    durations : str or mapping, optional
+        How duration facts count days: ``fractional`` (default) or ``whole_days``, for
+        all of them or per fact (see :mod:`metaseg.facts.durations`).
+    custom : sequence of ResolvedFact
+        Custom facts checked by :func:`metaseg.facts.custom_check.resolve_custom_facts`,
+        computed after the registry's; their values are bound parameters too, listed
+        by :func:`metaseg.facts.custom_sql.compile_custom` (``custom_0``, ...).
 
     Returns
     -------
@@ -174,6 +189,7 @@ def facts_sql(
     True
     """
     windows = check_windows(windows)
+    units = duration_units(durations, [f.name for f in custom if f.kind == "duration"])
     if has_signup_at and not has_customers:
         raise ConfigError(
             "has_signup_at=True needs has_customers=True (signup_at is a customer column)."
@@ -225,9 +241,16 @@ def facts_sql(
     selects = [f"cid AS {d.identifier(schema.CUSTOMER_ID)}"]
     for fact in FACTS:
         for name, window in fact.expand(windows):
-            expression = _render(fact.expression, as_of, window)
+            expression = _render(fact_expression(fact, units), as_of, window)
             selects.append(_fact_select(fact, expression, d.identifier(name)))
     order = "\nORDER BY 1" if order_by_customer else ""
+    if custom:
+        whole = {f.name for f in custom if units.get(f.name) == "whole_days"}
+        compiled = compile_custom(
+            custom, d, as_of=as_of, events_relation=events_relation, whole_days=whole
+        )
+        customer_id = d.identifier(schema.CUSTOMER_ID)
+        return wrap_registry_query(ctes, selects, compiled, customer_id) + order
     return (
         "WITH "
         + ",\n".join(ctes)
@@ -236,6 +259,21 @@ def facts_sql(
         + "\nFROM joined"
         + order
     )
+
+
+def facts_parameters(as_of_us: int, custom: Sequence[ResolvedFact] = ()) -> dict[str, Any]:
+    """The bound parameters of :func:`facts_sql`: ``as_of_us`` and the custom facts' values.
+
+    Examples
+    --------
+    >>> facts_parameters(0)
+    {'as_of_us': 0}
+    """
+    values: dict[str, Any] = {AS_OF_PARAMETER: as_of_us}
+    if custom:
+        compiled = compile_custom(custom, DIALECTS["duckdb"], as_of="", events_relation="events")
+        values.update(compiled.parameters)
+    return values
 
 
 def _projected_events(

@@ -159,13 +159,15 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
     def _fit(self, facts: pd.DataFrame, *, stacklevel: int) -> SegmentFeaturizer:
         where = self._where()
         spec = coerce_spec(self.spec, what=f"feature spec ({where})")
+        # kinds of custom facts, as compute_facts records them
+        custom_kinds = dict(getattr(facts, "attrs", {}).get("fact_kinds") or {})
         facts = _column_checks.check_frame(facts, where=where)
         if len(facts) == 0:
             raise DataError(f"{where}: cannot fit on an empty facts table (0 customers).")
         numeric, categorical = _column_checks.split_kinds(
             facts, spec.feature_names(), spec.feature_origin(), where=where
         )
-        log_columns = self._log1p_columns(spec, numeric, categorical, where=where)
+        log_columns = self._log1p_columns(spec, numeric, categorical, custom_kinds, where=where)
         frame = _column_checks.prepare(facts, numeric, categorical, where=where)
         _column_checks.check_finite(frame, numeric, where=where)
         dropped = _column_checks.drop_reasons(
@@ -200,7 +202,11 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
         self.log1p_features_ = [c for c in log_columns if c in numeric]
         self.dropped_features_ = dropped
         self.dequantized_features_ = (
-            [c for c in numeric if fact_kind(c) == "count" and _transforms.integer_valued(frame[c])]
+            [
+                c
+                for c in numeric
+                if fact_kind(c, custom_kinds) == "count" and _transforms.integer_valued(frame[c])
+            ]
             if spec.dequantize
             else []
         )
@@ -313,12 +319,17 @@ class SegmentFeaturizer(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _log1p_columns(
-        spec: FeatureSpec, numeric: list[str], categorical: list[str], *, where: str
+        spec: FeatureSpec,
+        numeric: list[str],
+        categorical: list[str],
+        custom_kinds: dict[str, str],
+        *,
+        where: str,
     ) -> list[str]:
         if spec.log1p is None:
             return []
         if spec.log1p == "auto":
-            return [c for c in numeric if fact_kind(c) in LOG1P_AUTO_KINDS]
+            return [c for c in numeric if fact_kind(c, custom_kinds) in LOG1P_AUTO_KINDS]
         for name in spec.log1p:
             if name in categorical:
                 raise ConfigError(

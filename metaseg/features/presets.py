@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Final, Literal
 
 #: The fact registry's kinds, plus ``other`` for columns it does not declare.
@@ -102,22 +102,29 @@ _KIND_PATTERNS: Final[tuple[tuple[ColumnKind, re.Pattern[str]], ...]] = (
     ("money", re.compile(r"^revenue_\d+d$")),
     ("duration", re.compile(r"^(\w+_days|days_since_\w+|mean_days_between_orders)$")),
     ("ratio", re.compile(r"^\w+_(share|rate)$")),
+    # the potential-value facts of metaseg.clv
+    ("money", re.compile(r"^(expected_avg_order_value|(discounted_)?clv_\d+d)$")),
+    ("count", re.compile(r"^expected_purchases_\d+d$")),
+    ("ratio", re.compile(r"^p_alive$")),
 )
 _WINDOW_SUFFIX: Final = re.compile(r"^(?P<stem>\w+)_(?P<days>\d+)d$")
 
 
-def fact_kind(name: str) -> ColumnKind:
+def fact_kind(name: str, custom: Mapping[str, str] | None = None) -> ColumnKind:
     """Return the kind of a column: as the fact registry declares it, else from its name.
 
     Facts of :mod:`metaseg.facts.registry` (windowed ones for any window) have the kind
-    declared there; other columns (customer attributes, a shop's own facts) get the kind
-    their name suggests (``n_...`` counts, ``..._days`` durations, ``..._rate`` ratios),
-    or ``other``.
+    declared there, and custom facts the kind given in ``custom`` (the facts table's
+    ``attrs["fact_kinds"]``, see :mod:`metaseg.facts.custom`); other columns (customer
+    attributes, a shop's own facts) get the kind their name suggests (``n_...`` counts,
+    ``..._days`` durations, ``..._rate`` ratios), or ``other``.
 
     Parameters
     ----------
     name : str
         A column of the facts table.
+    custom : mapping, optional
+        Custom fact name -> kind.
 
     Returns
     -------
@@ -129,8 +136,12 @@ def fact_kind(name: str) -> ColumnKind:
     ('count', 'money', 'other')
     >>> fact_kind("first_seen"), fact_kind("n_returns")
     ('timestamp', 'count')
+    >>> fact_kind("sale_spend_90d", {"sale_spend_90d": "money"})
+    'money'
     """
     text = str(name)
+    if custom and text in custom:
+        return custom[text]  # type: ignore[return-value]
     declared = _declared_kinds()
     window = _WINDOW_SUFFIX.match(text)
     key = f"{window['stem']}_{{w}}d" if window and text not in declared else text

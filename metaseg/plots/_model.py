@@ -72,3 +72,15 @@ def sub_segment_order(values: pd.Series | list[int]) -> list[int]:
     return [v for v in distinct if v != schema.NOISE] + (
         [schema.NOISE] if schema.NOISE in distinct else []
     )
+
+
+def own_part(name: str, base: str) -> str:
+    """A generated name without its leading base segment (shown beside it already).
+
+    Examples
+    --------
+    >>> own_part("dormant · big baskets", "dormant"), own_part("Big spenders", "dormant")
+    ('big baskets', 'Big spenders')
+    """
+    prefix = f"{base} · "
+    return name[len(prefix) :] if name.startswith(prefix) and len(name) > len(prefix) else name

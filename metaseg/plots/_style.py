@@ -22,8 +22,6 @@ if TYPE_CHECKING:
 NOISE_COLOUR = "#9e9e9e"
 #: Colours of base segments and sub-segments (its grey is left out: grey means noise).
 PALETTE = "tab10"
-#: Annotate heatmap cells only when there are at most this many.
-MAX_ANNOTATED_CELLS = 400
 
 
 def new_axes(owner: str, ax: Any, figsize: tuple[float, float]) -> tuple[Figure, Axes]:

@@ -8,13 +8,16 @@ import numpy as np
 
 from metaseg._params import check_choice
 from metaseg.exceptions import ConfigError
-from metaseg.plots._style import MAX_ANNOTATED_CELLS, ink_for, new_axes, plain_text
+from metaseg.plots._heatmap import Heatmap, draw_heatmap
+from metaseg.plots.migration import compact_count
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 WHAT = ("psi", "migration")
+#: PSI above this value gets the darkest colour (the cell still writes the value).
+PSI_CAP = 0.5
 
 
 def plot_drift(report: Any, what: str = "psi", *, ax: Axes | None = None) -> Figure:
@@ -28,7 +31,9 @@ def plot_drift(report: Any, what: str = "psi", *, ax: Axes | None = None) -> Fig
         ``"psi"``: facts in rows, populations (everybody, then each base segment) in
         columns, colour = PSI (capped at 0.5; 0.1 and 0.25 are the usual moderate and
         major levels). ``"migration"``: previous segment in rows, today's in columns,
-        colour = share of the previous segment's customers.
+        colour = share of the previous segment's customers, cells = customers. The
+        figure is capped at :data:`~metaseg.plots._heatmap.MAX_FIGSIZE` inches; labels
+        and cell texts are sized to fit their rows and columns.
     ax : matplotlib Axes, optional
 
     Returns
@@ -55,6 +60,8 @@ def plot_drift(report: Any, what: str = "psi", *, ax: Axes | None = None) -> Fig
             f"{owner}: report must be a DriftReport (metaseg.over_time.drift_report), got "
             f"{type(report).__name__}."
         )
+    from matplotlib.colors import Normalize
+
     if what == "psi":
         if len(report.psi) == 0:
             raise ConfigError(
@@ -65,10 +72,20 @@ def plot_drift(report: Any, what: str = "psi", *, ax: Axes | None = None) -> Fig
         columns = [EVERYONE] + sorted(c for c in table.columns if c != EVERYONE)
         order = table[EVERYONE].sort_values(ascending=False).index
         table = table.reindex(index=order, columns=columns)
-        values, vmax, cmap_name = table.to_numpy(dtype=np.float64), 0.5, "OrRd"
-        label, fmt = "population stability index", "{:.2f}"
-        xlabel, ylabel = "population", "fact"
-        title = "Fact drift since the fit (PSI; 0.1 moderate, 0.25 major)"
+        values = table.to_numpy(dtype=np.float64)
+        text = np.vectorize(lambda v: f"{v:.2f}" if np.isfinite(v) else "", otypes=[object])
+        heatmap = Heatmap(
+            colour=np.minimum(values, PSI_CAP),
+            cell_text=text(values),
+            rows=[str(i) for i in table.index],
+            columns=[str(c) for c in table.columns],
+            cmap="OrRd",
+            norm=Normalize(0.0, PSI_CAP),
+            colorbar_label=f"population stability index (capped at {PSI_CAP})",
+            xlabel="population",
+            ylabel="fact",
+            title="Fact drift since the fit (PSI; 0.1 moderate, 0.25 major)",
+        )
     else:
         if report.migration is None:
             raise ConfigError(
@@ -78,39 +95,21 @@ def plot_drift(report: Any, what: str = "psi", *, ax: Axes | None = None) -> Fig
         table = report.migration
         counts = table.to_numpy(dtype=np.float64)
         totals = counts.sum(axis=1, keepdims=True)
-        values = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
-        vmax, cmap_name = 1.0, "Blues"
-        label, fmt = "share of the previous segment's customers", "{:.0%}"
-        xlabel, ylabel = "today's segment", "previous segment"
-        title = (
-            f"Migration of {report.overall['n_common']:,} customers: "
-            f"{report.overall['moved_share']:.0%} moved"
+        heatmap = Heatmap(
+            colour=np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0),
+            cell_text=np.vectorize(compact_count, otypes=[object])(counts),
+            rows=[str(i) for i in table.index],
+            columns=[str(c) for c in table.columns],
+            cmap="Blues",
+            norm=Normalize(0.0, 1.0),
+            colorbar_label="share of the previous segment's customers",
+            xlabel="today's segment",
+            ylabel="previous segment",
+            title=(
+                f"Migration of {report.overall['n_common']:,} customers: "
+                f"{report.overall['moved_share']:.0%} moved\n(cells: customers; colour: "
+                "share of the row)"
+            ),
         )
-    n_rows, n_cols = values.shape
-    fig, ax = new_axes(owner, ax, (max(6.0, 0.8 * n_cols + 4.0), max(4.0, 0.4 * n_rows + 2.0)))
-    from matplotlib import colormaps
-
-    cmap = colormaps[cmap_name]
-    image = ax.imshow(
-        np.nan_to_num(values),
-        cmap=cmap,
-        vmin=0.0,
-        vmax=vmax,
-        aspect="auto",
-        interpolation="nearest",
-    )
-    fig.colorbar(image, ax=ax, shrink=0.9).set_label(label)
-    if n_rows * n_cols <= MAX_ANNOTATED_CELLS:
-        for (i, j), cell in np.ndenumerate(values):
-            if np.isfinite(cell) and (what == "psi" or cell > 0):
-                ink = ink_for(cmap(image.norm(min(cell, vmax))))
-                ax.text(
-                    j, i, fmt.format(cell), ha="center", va="center", fontsize="x-small", color=ink
-                )
-    ax.set_xticks(range(n_cols), [str(c) for c in table.columns], rotation=40, ha="right")
-    ax.set_yticks(range(n_rows), [str(i) for i in table.index])
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    plain_text(ax)
+    fig, _ = draw_heatmap(owner, heatmap, ax)
     return fig

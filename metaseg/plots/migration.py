@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -12,7 +13,7 @@ from metaseg._messages import available, did_you_mean
 from metaseg._params import check_choice
 from metaseg.alignment import align_labels, migration_table
 from metaseg.exceptions import ConfigError, DataError
-from metaseg.plots._style import MAX_ANNOTATED_CELLS, ink_for, new_axes, plain_text
+from metaseg.plots._heatmap import Heatmap, draw_heatmap
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -20,34 +21,46 @@ if TYPE_CHECKING:
 
 #: Label columns a migration can be drawn by.
 BY = (schema.SEGMENT, schema.SEGMENT_NAME, schema.BASE_SEGMENT)
-NORMALIZE = (None, "index")
+NORMALIZE = ("index", None)
 
 
 def plot_migration(
     labels_before: pd.DataFrame,
     labels_after: pd.DataFrame,
-    normalize: str | None = None,
+    normalize: str | None = "index",
     *,
     by: str = schema.SEGMENT,
     ax: Axes | None = None,
 ) -> Figure:
     """Draw how many customers moved from each segment (rows) to each segment (columns).
 
+    Every cell writes its number of customers. The colour is the share of the row's
+    customers (``normalize="index"``), so a large segment does not wash out the others,
+    or the count on a log scale (``normalize=None``).
+
     Only customers present in both tables are counted; how many were only in one of
-    them is written in the title, so nobody disappears unnoticed.
+    them is written in the title, so nobody disappears unnoticed. The title also says
+    how many kept their base segment and how many stayed with the *matching*
+    sub-segment: sub-segment numbers of two separate fits need not mean the same
+    group, so each before sub-segment is paired with at most one after sub-segment of
+    the same base segment, the pairs sharing the most customers (largest Jaccard
+    index, optimal one-to-one assignment, as :func:`metaseg.over_time.match_identities`
+    does). The paired cells are framed.
 
     Parameters
     ----------
     labels_before, labels_after : DataFrame
         Labels tables (``customer_id`` and the ``by`` column), e.g. ``model.labels_``
         of two models or two scoring dates.
-    normalize : {None, "index"}, default=None
-        None: cells count customers. ``"index"``: cells are the share of each
-        *before* segment's customers that went to each *after* segment (rows sum to 1).
+    normalize : {"index", None}, default="index"
+        ``"index"``: colour is the share of each *before* segment's customers that went
+        to each *after* segment (rows sum to 1). None: colour is the count (log scale).
     by : {"segment", "segment_name", "base_segment"}, default="segment"
-        Which label to compare: segment codes, segment names or base segments.
+        Which label to compare: segment codes, segment names or base segments. Names
+        are paired within their base segment when both tables have ``base_segment``.
     ax : matplotlib Axes, optional
-        Where to draw; a new figure is made when omitted.
+        Where to draw; a new figure (at most
+        :data:`~metaseg.plots._heatmap.MAX_FIGSIZE` inches) is made when omitted.
 
     Returns
     -------
@@ -64,18 +77,28 @@ def plot_migration(
     Examples
     --------
     >>> before = pd.DataFrame({"customer_id": [1, 2, 3], "segment": ["a/0", "a/1", "b/0"]})
-    >>> after = pd.DataFrame({"customer_id": [1, 2, 3], "segment": ["a/0", "a/0", "b/0"]})
-    >>> fig = plot_migration(before, after, normalize="index")
+    >>> after = pd.DataFrame({"customer_id": [1, 2, 3], "segment": ["a/1", "a/1", "b/0"]})
+    >>> fig = plot_migration(before, after)
     >>> fig.axes[0].get_ylabel()
     'before: segment'
+    >>> print(fig.axes[0].get_title())
+    Migration of 3 customers in both
+    100% kept their base segment; 67% their matching sub-segment
+    (sub-segments paired by shared customers, framed in red)
+    (0 only before, 0 only after, not counted)
     """
     owner = "plot_migration"
     check_choice(owner, "normalize", normalize, NORMALIZE)
     check_choice(owner, "by", by, BY)
     for name, labels in (("labels_before", labels_before), ("labels_after", labels_after)):
         _check_by(owner, name, labels, by)
+    columns = [by]
+    if by == schema.SEGMENT_NAME and all(
+        schema.BASE_SEGMENT in labels.columns for labels in (labels_before, labels_after)
+    ):
+        columns.append(schema.BASE_SEGMENT)
     aligned = align_labels(
-        labels_before, labels_after, (by,), names=("labels_before", "labels_after"), owner=owner
+        labels_before, labels_after, columns, names=("labels_before", "labels_after"), owner=owner
     )
     if aligned.n_common == 0:
         raise DataError(
@@ -91,43 +114,133 @@ def plot_migration(
         fill_value=0,
     )
     counts = table.to_numpy(dtype=np.float64)
-    shown = counts / counts.sum(axis=1, keepdims=True) if normalize == "index" else counts
+    row_base = _bases(aligned, by, 0, table.index)
+    col_base = _bases(aligned, by, 1, table.columns)
+    pairs = [] if by == schema.BASE_SEGMENT else matched_cells(counts, row_base, col_base)
+    title = _title(aligned, by, counts, pairs, row_base, col_base)
 
-    n_rows, n_cols = shown.shape
-    fig, ax = new_axes(owner, ax, (max(6.0, 0.7 * n_cols + 5.0), max(4.0, 0.45 * n_rows + 2.5)))
-    from matplotlib import colormaps
+    from matplotlib.colors import LogNorm, Normalize
+    from matplotlib.patches import Rectangle
 
-    cmap = colormaps["Blues"]
-    image = ax.imshow(
-        shown,
-        cmap=cmap,
-        vmin=0.0,
-        vmax=1.0 if normalize == "index" else max(float(shown.max()), 1.0),
-        aspect="auto",
-        interpolation="nearest",
+    if normalize == "index":
+        colour = counts / counts.sum(axis=1, keepdims=True)
+        norm: Any = Normalize(0.0, 1.0)
+        label = "share of the before segment's customers"
+    else:
+        colour = np.where(counts > 0, counts, np.nan)
+        norm = LogNorm(1.0, max(float(counts.max()), 10.0))
+        label = "customers (log scale)"
+    cell_text = np.vectorize(compact_count, otypes=[object])(counts)
+    fig, ax = draw_heatmap(
+        owner,
+        Heatmap(
+            colour=colour,
+            cell_text=cell_text,
+            rows=list(table.index),
+            columns=list(table.columns),
+            cmap="Blues",
+            norm=norm,
+            colorbar_label=label,
+            xlabel=f"after: {by}{_version(labels_after)}",
+            ylabel=f"before: {by}{_version(labels_before)}",
+            title=title,
+        ),
+        ax,
     )
-    colorbar = fig.colorbar(image, ax=ax, shrink=0.9)
-    colorbar.set_label(
-        "share of the before segment's customers" if normalize == "index" else "customers"
-    )
-    if n_rows * n_cols <= MAX_ANNOTATED_CELLS:
-        for (i, j), cell in np.ndenumerate(shown):
-            if counts[i, j] > 0:
-                text = f"{cell:.0%}" if normalize == "index" else f"{int(cell):,}"
-                ink = ink_for(cmap(image.norm(cell)))
-                ax.text(j, i, text, ha="center", va="center", fontsize="x-small", color=ink)
-    ax.set_xticks(range(n_cols), list(table.columns), rotation=40, ha="right")
-    ax.set_yticks(range(n_rows), list(table.index))
-    ax.set_ylabel(f"before: {by}{_version(labels_before)}")
-    ax.set_xlabel(f"after: {by}{_version(labels_after)}")
-    stayed = float((rows.to_numpy() == cols.to_numpy()).mean())
-    only_before, only_after = aligned.n_only_first, aligned.n_only_second
-    ax.set_title(
-        f"Migration of {aligned.n_common:,} customers in both: {stayed:.0%} kept their {by}\n"
-        f"({only_before:,} only before, {only_after:,} only after, not counted)"
-    )
-    plain_text(ax)
+    for i, j in pairs:
+        ax.add_patch(
+            Rectangle((j - 0.5, i - 0.5), 1.0, 1.0, fill=False, edgecolor="#d62728", linewidth=1.2)
+        )
     return fig
+
+
+def compact_count(count: float) -> str:
+    """A count in at most four characters: ``""`` for 0, ``"950"``, ``"1.2k"``, ``"35k"``, ``"1.2M"``.
+
+    Examples
+    --------
+    >>> [compact_count(n) for n in (0, 7, 950, 1_234, 35_210, 1_250_000)]
+    ['', '7', '950', '1.2k', '35k', '1.2M']
+    """
+    n = int(count)
+    if n <= 0:
+        return ""
+    for limit, suffix in ((1_000_000_000, "G"), (1_000_000, "M"), (1_000, "k")):
+        if n >= limit:
+            value = n / limit
+            return f"{value:.1f}{suffix}" if value < 9.95 else f"{value:.0f}{suffix}"
+    return str(n)
+
+
+def matched_cells(
+    counts: np.ndarray, row_base: Sequence[str | None], col_base: Sequence[str | None]
+) -> list[tuple[int, int]]:
+    """Cells ``(row, column)`` of the best one-to-one pairing of rows and columns.
+
+    Rows and columns are only paired within the same base segment (all together when a
+    base is unknown, ``None``); the pairing maximises the summed Jaccard index
+    ``n / (n_row + n_col - n)``; pairs sharing no customer are dropped.
+
+    Examples
+    --------
+    >>> counts = np.array([[1.0, 9.0], [8.0, 2.0]])
+    >>> matched_cells(counts, ["a", "a"], ["a", "a"])
+    [(0, 1), (1, 0)]
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    row_sums = counts.sum(axis=1)
+    col_sums = counts.sum(axis=0)
+    union = row_sums[:, None] + col_sums[None, :] - counts
+    jaccard = np.divide(counts, union, out=np.zeros_like(counts), where=union > 0)
+    same = np.array([[r == c or r is None or c is None for c in col_base] for r in row_base])
+    jaccard = np.where(same, jaccard, 0.0)
+    chosen, partner = linear_sum_assignment(jaccard, maximize=True)
+    return [(int(i), int(j)) for i, j in zip(chosen, partner, strict=True) if counts[i, j] > 0]
+
+
+def _bases(aligned: Any, by: str, which: int, labels: Sequence[str]) -> list[str | None]:
+    """Base segment of every label of one side (None where it cannot be told)."""
+    if by == schema.BASE_SEGMENT:
+        return [str(label) for label in labels]
+    if by == schema.SEGMENT:
+        return [str(label).rpartition("/")[0] or None for label in labels]
+    if f"{schema.BASE_SEGMENT}_{aligned.names[which]}" not in aligned.joined.columns:
+        return [None] * len(labels)
+    pairs = pd.DataFrame(
+        {
+            "label": aligned.column(by, which).astype(str),
+            "base": aligned.column(schema.BASE_SEGMENT, which).astype(str),
+        }
+    ).drop_duplicates("label")
+    base_of = dict(zip(pairs["label"], pairs["base"], strict=True))
+    return [base_of.get(str(label)) for label in labels]
+
+
+def _title(
+    aligned: Any,
+    by: str,
+    counts: np.ndarray,
+    pairs: list[tuple[int, int]],
+    row_base: list[str | None],
+    col_base: list[str | None],
+) -> str:
+    n = aligned.n_common
+    lines = [f"Migration of {n:,} customers in both"]
+    kept = []
+    if all(b is not None for b in row_base + col_base):
+        same = np.array([[r == c for c in col_base] for r in row_base])
+        kept.append(f"{float(counts[same].sum()) / n:.0%} kept their base segment")
+    if by != schema.BASE_SEGMENT:
+        stayed = sum(float(counts[i, j]) for i, j in pairs) / n
+        kept.append(f"{stayed:.0%} their matching sub-segment")
+    lines.append("; ".join(kept))
+    if by != schema.BASE_SEGMENT:
+        lines.append("(sub-segments paired by shared customers, framed in red)")
+    lines.append(
+        f"({aligned.n_only_first:,} only before, {aligned.n_only_second:,} only after, not counted)"
+    )
+    return "\n".join(lines)
 
 
 def _check_by(owner: str, name: str, labels: Any, by: str) -> None:

@@ -10,14 +10,8 @@ import pandas as pd
 from metaseg import schema
 from metaseg._params import check_choice
 from metaseg.exceptions import ConfigError
-from metaseg.plots._model import base_segments, check_base_segment, check_model
-from metaseg.plots._style import (
-    MAX_ANNOTATED_CELLS,
-    ink_for,
-    new_axes,
-    plain_text,
-    text_width,
-)
+from metaseg.plots._heatmap import Heatmap, draw_heatmap
+from metaseg.plots._model import base_segments, check_base_segment, check_model, own_part
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -49,7 +43,8 @@ def plot_profile_heatmap(
         A fitted model.
     base_segment : str, optional
         Only this base segment's sub-segments; all of them when omitted (base segments
-        separated by lines, rows labelled ``"name (code)"``).
+        separated by lines, rows labelled ``"code  name"``, a generated name without
+        its leading base segment).
     value : {"std_diff", "lift"}, default="std_diff"
         What each cell shows.
     ax : matplotlib Axes, optional
@@ -87,52 +82,48 @@ def plot_profile_heatmap(
         zip(model.summary_[schema.SEGMENT], model.summary_[schema.SEGMENT_NAME], strict=True)
     )
     if base_segment is None:
-        labels = [f"{names.get(code, code)} ({code})" for code in table.index]
+        labels = [
+            f"{code}  {own_part(names.get(code, code), code.rpartition('/')[0])}"
+            for code in table.index
+        ]
     else:
         labels = [names.get(code, code) for code in table.index]
 
-    n_rows, n_cols = table.shape
-    width = text_width(labels) + 0.7 * n_cols + 2.5
-    fig, ax = new_axes(owner, ax, (max(6.0, width), max(2.5, 0.4 * n_rows + 1.8)))
     shown = table.to_numpy(dtype=np.float64)
     colour_values = np.log2(np.clip(shown, 2.0**-8, None)) if value == "lift" else shown
     limit = _LIMIT[value]
-    from matplotlib import colormaps
+    fmt = "{:.2f}×" if value == "lift" else "{:+.2f}"
+    text = np.vectorize(lambda v: fmt.format(v) if np.isfinite(v) else "", otypes=[object])
+    from matplotlib.colors import Normalize
 
-    cmap = colormaps["RdBu_r"].with_extremes(bad="#e0e0e0")
-    image = ax.imshow(
-        np.ma.masked_invalid(colour_values),
-        cmap=cmap,
-        vmin=-limit,
-        vmax=limit,
-        aspect="auto",
-        interpolation="nearest",
+    fig, ax = draw_heatmap(
+        owner,
+        Heatmap(
+            colour=colour_values,
+            cell_text=text(shown),
+            rows=labels,
+            columns=list(table.columns),
+            cmap="RdBu_r",
+            norm=Normalize(-limit, limit),
+            colorbar_label="lift (log scale)"
+            if value == "lift"
+            else "std_diff (standard deviations)",
+            xlabel="feature",
+            ylabel="",
+            title=f"{value} of each sub-segment against its base segment"
+            if base_segment is None
+            else f"{base_segment}: {value} against the base segment",
+            colorbar_ticks=([-2.0, -1.0, 0.0, 1.0, 2.0], ["¼×", "½×", "1×", "2×", "4×"])
+            if value == "lift"
+            else None,
+        ),
+        ax,
     )
-    colorbar = fig.colorbar(image, ax=ax, shrink=0.9)
-    if value == "lift":
-        colorbar.set_ticks([-2.0, -1.0, 0.0, 1.0, 2.0], labels=["¼×", "½×", "1×", "2×", "4×"])
-        colorbar.set_label("lift (log scale)")
-    else:
-        colorbar.set_label("std_diff (standard deviations)")
-    if n_rows * n_cols <= MAX_ANNOTATED_CELLS:
-        for (i, j), cell in np.ndenumerate(shown):
-            if np.isfinite(cell):
-                text = f"{cell:.2f}×" if value == "lift" else f"{cell:+.2f}"
-                ink = ink_for(cmap(image.norm(colour_values[i, j])))
-                ax.text(j, i, text, ha="center", va="center", fontsize="x-small", color=ink)
-    ax.set_xticks(range(n_cols), list(table.columns), rotation=40, ha="right")
-    ax.set_yticks(range(n_rows), labels)
     if base_segment is None:
         bases = [code.rsplit("/", 1)[0] for code in table.index]
-        for row in range(1, n_rows):
+        for row in range(1, len(bases)):
             if bases[row] != bases[row - 1]:
                 ax.axhline(row - 0.5, color="black", linewidth=1.2)
-    ax.set_xlabel("feature")
-    if base_segment is None:
-        ax.set_title(f"{value} of each sub-segment against its base segment")
-    else:
-        ax.set_title(f"{base_segment}: {value} against the base segment")
-    plain_text(ax)
     return fig
 
 

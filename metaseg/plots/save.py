@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from metaseg._progress import track
 from metaseg.plots._model import check_model, split_segments
 
 if TYPE_CHECKING:
@@ -22,7 +23,13 @@ MAP_SAMPLE_SIZE = 5_000
 SILHOUETTE_SAMPLE_SIZE = 3_000
 
 
-def save_all(model: Any, folder: str | Path, *, facts: pd.DataFrame | None = None) -> list[Path]:
+def save_all(
+    model: Any,
+    folder: str | Path,
+    *,
+    facts: pd.DataFrame | None = None,
+    progress: bool | Callable[[str], None] | None = None,
+) -> list[Path]:
     """Save every plot of ``model`` as a PNG file in ``folder`` and return the paths.
 
     Always: ``segment_sizes.png``, ``profile_heatmap.png``, ``stability.png`` and one
@@ -42,6 +49,9 @@ def save_all(model: Any, folder: str | Path, *, facts: pd.DataFrame | None = Non
         Created (with its parents) when missing.
     facts : DataFrame, optional
         One row per customer; enables the map and silhouette plots.
+    progress : bool or callable, optional
+        A bar over the plots: None (default) in notebooks and terminals only, True /
+        False always / never; a callable gets each file's stem instead.
 
     Returns
     -------
@@ -86,7 +96,12 @@ def save_all(model: Any, folder: str | Path, *, facts: pd.DataFrame | None = Non
         jobs.extend(_facts_jobs(model, facts, stems))
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
-    return [_write(builder(), target / f"{stem}.png") for stem, builder in jobs]
+    return [
+        _write(builder(), target / f"{stem}.png")
+        for stem, builder in track(
+            jobs, "drawing plots", progress, owner="save_all", name=lambda job: job[0]
+        )
+    ]
 
 
 def _facts_jobs(

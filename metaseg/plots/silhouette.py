@@ -44,7 +44,8 @@ def plot_silhouette(
     output, where the clusterer worked) on a seeded sample of the base segment's
     customers in ``facts``. A long band reaching right is a well separated
     sub-segment; values below 0 are customers closer to another sub-segment. The
-    dashed line is the sample's mean silhouette. Noise customers (-1) have no
+    dashed line is the sample's mean silhouette (its legend stands outside the axes,
+    so it never hides a band). Noise customers (-1) have no
     silhouette and are left out (their count is in the title).
 
     Parameters
@@ -130,7 +131,7 @@ def draw_silhouette(model: Any, sample: SegmentSample, *, ax: Axes | None = None
     fig, ax = new_axes(
         "plot_silhouette",
         ax,
-        (6.0 + text_width(tick_labels), max(4.0, 0.5 * len(order) + 3.0)),
+        (7.0 + text_width(tick_labels), max(4.0, 0.5 * len(order) + 3.0)),
     )
     colours = qualitative_colours(len(order))
     bottom = 0
@@ -153,6 +154,7 @@ def draw_silhouette(model: Any, sample: SegmentSample, *, ax: Axes | None = None
         f"{drawn:,} of {sample.n_in_segment:,}" if drawn < sample.n_in_segment else f"all {drawn:,}"
     )
     ax.set_title(f"{sample.base_segment}: silhouette of {of} customers{noise}")
-    ax.legend(loc="best", fontsize="small")
+    # outside the axes, right of the bands: a legend inside would hide customers
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", frameon=False)
     plain_text(ax)
     return fig

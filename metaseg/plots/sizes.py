@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 from metaseg import schema
-from metaseg.plots._model import base_segments, check_model
+from metaseg.plots._heatmap import fit_row_labels, shorten
+from metaseg.plots._model import base_segments, check_model, own_part
 from metaseg.plots._style import (
     NOISE_COLOUR,
     new_axes,
@@ -20,17 +20,22 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-#: Sub-segment numbers are written inside pieces at least this share of the widest bar.
-_MIN_LABELLED_WIDTH = 0.04
+#: Largest figure the plot opens, in inches; rows and fonts shrink to fit it.
+MAX_FIGSIZE = (12.0, 10.0)
+#: Height of one row (a base segment's heading or a sub-segment's bar) in inches.
+_ROW = 0.24
 
 
 def plot_segment_sizes(model: Any, *, ax: Axes | None = None) -> Figure:
-    """Draw one horizontal bar per base segment, its sub-segments stacked inside.
+    """Draw one horizontal bar per sub-segment, grouped under its base segment.
 
-    Base segments are listed in rule priority order (catch-all last) with their size;
-    each piece is a sub-segment, shaded from the largest (0, darkest) to the smallest,
-    noise (-1) grey and hatched. The legend gives every sub-segment's code, name and
-    size.
+    Base segments are listed in rule priority order (catch-all last), each with a bold
+    heading giving its size and share; below it one bar per sub-segment, labelled with
+    its code and name (a generated name without its leading base segment) and, at the bar's end, its size and share of all customers.
+    Sub-segments are shaded from the largest (0, darkest) to the smallest in their base
+    segment's colour; noise (-1) is grey and hatched. No legend is needed, so the plot
+    stays readable at dozens of sub-segments; the figure grows with the rows up to
+    :data:`MAX_FIGSIZE` inches, beyond which the fonts shrink.
 
     Parameters
     ----------
@@ -58,26 +63,15 @@ def plot_segment_sizes(model: Any, *, ax: Axes | None = None) -> Figure:
     summary = model.summary_
     metrics = model.metrics_
     bases = base_segments(model)
-    n_legend = len(summary)
-    legend_width = 0.9 * text_width(
-        [
-            f"{code}  {name}  (000,000)"
-            for code, name in zip(
-                summary[schema.SEGMENT], summary[schema.SEGMENT_NAME], strict=True
-            )
-        ]
-    )
-    fig, ax = new_axes(
-        "plot_segment_sizes",
-        ax,
-        (7.0 + legend_width, max(3.0, 0.55 * len(bases) + 1.5, 0.2 * min(n_legend, 30) + 1.0)),
-    )
-    widest = max(float(metrics["n_customers"].max()), 1.0)
+    total = max(int(metrics["n_customers"].sum()), 1)
+    labels: list[str] = []
+    headings: list[int] = []
+    bars: list[tuple[int, float, Any, bool]] = []  # row, size, colour, noise
     base_colours = dict(zip(bases, qualitative_colours(len(bases)), strict=True))
-    handles = []
-    for row, base in enumerate(bases):
+    for base in bases:
+        headings.append(len(labels))
+        labels.append(_base_label(model, base, total))
         block = summary[summary[schema.BASE_SEGMENT] == base]
-        left = 0.0
         n_regular = int((block[schema.SUB_SEGMENT] != schema.NOISE).sum())
         for sub, code, name, size in zip(
             block[schema.SUB_SEGMENT],
@@ -88,53 +82,56 @@ def plot_segment_sizes(model: Any, *, ax: Axes | None = None) -> Figure:
         ):
             noise = int(sub) == schema.NOISE
             colour = NOISE_COLOUR if noise else shade(base_colours[base], int(sub), n_regular)
-            bars = ax.barh(
-                row,
-                float(size),
-                left=left,
-                height=0.7,
-                color=colour,
-                edgecolor="white",
-                hatch="//" if noise else None,
-                label=f"{code}  {name}  ({int(size):,})",
-            )
-            handles.append(bars)
-            if size / widest >= _MIN_LABELLED_WIDTH:
-                ax.text(
-                    left + size / 2,
-                    row,
-                    str(int(sub)),
-                    ha="center",
-                    va="center",
-                    fontsize="small",
-                    color="black" if noise else "white",
-                )
-            left += float(size)
-    ax.set_yticks(range(len(bases)), [_base_label(model, base) for base in bases])
-    ax.set_ylim(len(bases) - 0.5, -0.5)
+            bars.append((len(labels), float(size), colour, noise))
+            labels.append(shorten(f"{code}  {own_part(str(name), base)}", 70))
+    width = 6.5 + min(text_width(labels, 9.0), 4.5)
+    height = _ROW * len(labels) + 1.3
+    fig, ax = new_axes(
+        "plot_segment_sizes",
+        ax,
+        (min(width, MAX_FIGSIZE[0]), min(max(height, 3.0), MAX_FIGSIZE[1])),
+    )
+    widest = max((size for _, size, _, _ in bars), default=0.0) or 1.0
+    for row, size, colour, noise in bars:
+        ax.barh(
+            row,
+            size,
+            height=0.75,
+            color=colour,
+            edgecolor="white",
+            hatch="//" if noise else None,
+        )
+        ax.text(
+            size + 0.01 * widest,
+            row,
+            f"{int(size):,} ({size / total:.1%})",
+            va="center",
+            ha="left",
+            fontsize="small",
+            parse_math=False,
+        )
+    for row in headings[1:]:
+        ax.axhline(row - 0.5, color="0.8", linewidth=0.8)
+    ax.set_yticks(range(len(labels)), labels)
+    for row in headings:
+        ax.get_yticklabels()[row].set_fontweight("bold")
+    ax.tick_params(axis="y", length=0)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.set_xlim(0, widest * 1.3)
     ax.set_xlabel("customers")
     ax.set_title(
-        f"Segment sizes: {int(metrics['n_customers'].sum()):,} customers, "
+        f"Segment sizes\n{int(metrics['n_customers'].sum()):,} customers, "
         f"{len(bases)} base segments, "
         f"{int((summary[schema.SUB_SEGMENT] != schema.NOISE).sum())} sub-segments"
     )
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)
-    if handles:
-        ax.legend(
-            handles=handles,
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
-            fontsize="small",
-            frameon=False,
-            ncols=max(1, math.ceil(len(handles) / 30)),
-            title="sub-segments",
-        )
     plain_text(ax)
+    fit_row_labels(fig, ax, len(labels), list(ax.texts))
     return fig
 
 
-def _base_label(model: Any, base: str) -> str:
+def _base_label(model: Any, base: str, total: int) -> str:
     size = int(model.metrics_.loc[base, "n_customers"])
-    split = model.segments_[base].split
-    return f"{base} ({size:,})" if split else f"{base} ({size:,}, not split)"
+    split = "" if model.segments_[base].split else ", not split"
+    return f"{base} ({size:,}, {size / total:.0%}{split})"

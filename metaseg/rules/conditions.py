@@ -44,11 +44,11 @@ from pydantic import (
     model_validator,
 )
 
+from metaseg import schema
 from metaseg._yaml import config_error_from_pydantic
 from metaseg.exceptions import RuleError
 from metaseg.rules.limits import (
     MAX_CONDITION_DEPTH,
-    MAX_FACT_NAME_CHARS,
     MAX_NAME_CHARS,
     check_document,
     short_repr,
@@ -77,23 +77,7 @@ def check_fact_name(name: str) -> str:
     >>> check_fact_name("recency_days")
     'recency_days'
     """
-    if not isinstance(name, str):
-        raise ValueError(f"a fact name must be text, got {type(name).__name__}")
-    if not name or len(name) > MAX_FACT_NAME_CHARS:
-        raise ValueError(f"a fact name must have 1 to {MAX_FACT_NAME_CHARS} characters")
-    if name.startswith("__"):
-        raise ValueError(
-            "a fact name may not start with '__'; name a column of the facts table, "
-            "such as 'recency_days'"
-        )
-    if name != name.strip():
-        raise ValueError("a fact name may not start or end with spaces")
-    if name[0].isdigit() or not all(c.isalnum() or c in "_- " for c in name):
-        raise ValueError(
-            "a fact name holds letters, digits, '_', '-' and spaces and does not start "
-            "with a digit; rename the column in the facts table if it needs other characters"
-        )
-    return name
+    return schema.check_column_name(name, what="fact name", table="facts table")
 
 
 def check_name(name: str) -> str:

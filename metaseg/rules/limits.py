@@ -36,13 +36,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Final
 
+from metaseg import schema
 from metaseg._yaml import format_location
 from metaseg.exceptions import RuleError
 
 MAX_RULES_CHARS: Final = 1_000_000
 MAX_STRING_CHARS: Final = 5_000
 MAX_NAME_CHARS: Final = 64
-MAX_FACT_NAME_CHARS: Final = 128
+MAX_FACT_NAME_CHARS: Final = schema.MAX_COLUMN_NAME_CHARS
 MAX_LIST_ITEMS: Final = 10_000
 MAX_NESTING: Final = 64
 MAX_CONDITION_DEPTH: Final = 24

@@ -17,7 +17,12 @@ from metaseg.exceptions import DataError, RuleError, RuleWarning
 from metaseg.rules.conditions import check_name
 from metaseg.rules.coverage import Coverage, assign_first, coverage_from_masks
 from metaseg.rules.evaluate import EvalContext, as_timestamp, column_type, evaluate
-from metaseg.rules.scores import apply_cut_points, code_strings, learn_cut_points
+from metaseg.rules.scores import (
+    apply_cut_points,
+    code_strings,
+    learn_cut_pairs,
+    learn_cut_points,
+)
 from metaseg.rules.spec import RuleSpec, ScoreSpec, check_references, parse_rules
 
 _STEP = "RuleSegmenter"
@@ -29,9 +34,11 @@ class RuleSegmenter(BaseEstimator):
     Parameters
     ----------
     rules : str, Path, dict or RuleSpec
-        A preset name (``"rfm"``, ``"lifecycle"``, ``"value_tiers"``, ``"demographic"``),
-        a path to a rules YAML file, YAML text, the document as a dict or a parsed
-        :class:`~metaseg.rules.spec.RuleSpec`. Validated in :meth:`fit`.
+        A preset name (``"rfm"``, ``"rfm_textbook"``, ``"lifecycle"``, ``"value_tiers"``,
+        ``"demographic"``), a path to a rules YAML file, YAML text, the document as a
+        dict (``{"preset": "lifecycle", "params": {...}}`` changes named thresholds of a
+        preset) or a parsed :class:`~metaseg.rules.spec.RuleSpec`. Validated in
+        :meth:`fit`.
     catch_all : str, optional
         Name of the segment of customers no rule matched; overrides the document's
         ``catch_all`` (default ``"other"``).
@@ -46,6 +53,12 @@ class RuleSegmenter(BaseEstimator):
         Every fact the scores and conditions read.
     cut_points_ : dict of str to ndarray
         Per score, the value thresholds learned from the fit data (or the fixed cuts).
+    cut_keys_ : dict of str to ndarray
+        Per ``ties: first`` score, the ``tie_break`` value (by default the customer id)
+        of each cut point's edge customer: with ``cut_points_`` they form the (value,
+        key) cut pairs. A customer whose value equals a cut value exactly takes the
+        lower score when its key is at most the edge customer's, else the higher one
+        (see :mod:`metaseg.rules.scores`).
     missing_counts_ : dict of str to int
         Per score, fit customers whose fact was missing or outside ``among`` (they got the
         ``missing`` score).
@@ -118,14 +131,23 @@ class RuleSegmenter(BaseEstimator):
         stamp = _resolve_as_of(as_of, facts)
         report = DataReport()
         cut_points: dict[str, np.ndarray] = {}
+        cut_keys: dict[str, np.ndarray] = {}
         missing: dict[str, int] = {}
         for name, (values, outside) in _score_inputs(spec, facts, stamp).items():
             score = spec.scores[name]
             if score.method == "fixed":
                 cut_points[name] = np.asarray(score.cuts, dtype="float64")
             else:
+                keys = _tie_keys(facts, name, score, values) if score.ties == "first" else None
                 try:
-                    cut_points[name] = learn_cut_points(values, bins=score.n_bins, ties=score.ties)
+                    if keys is not None:
+                        cut_points[name], cut_keys[name] = learn_cut_pairs(
+                            values, keys, bins=score.n_bins
+                        )
+                    else:
+                        cut_points[name] = learn_cut_points(
+                            values, bins=score.n_bins, ties=score.ties
+                        )
                 except DataError:
                     raise DataError(
                         f"score {name!r}: fact {score.fact!r} is missing (or outside 'among') "
@@ -134,12 +156,13 @@ class RuleSegmenter(BaseEstimator):
                     ) from None
             missing[name] = int(np.isnan(values).sum())
             _record(report, f"{_STEP}.fit", name, score, missing[name] - outside, outside)
-        _, masks = _apply(spec, cut_points, facts, as_of)
+        _, masks = _apply(spec, cut_points, facts, as_of, cut_keys=cut_keys)
         coverage = coverage_from_masks(masks, spec.segment_names, spec.catch_all, mode=spec.mode)
         self.spec_ = spec
         self.segments_ = (*spec.segment_names, spec.catch_all)
         self.required_facts_ = spec.required_facts
         self.cut_points_ = cut_points
+        self.cut_keys_ = cut_keys
         self.missing_counts_ = missing
         self.report_ = report
         self.as_of_ = stamp
@@ -159,6 +182,10 @@ class RuleSegmenter(BaseEstimator):
         return spec
 
     # --------------------------------------------------------------- applying
+    def _cut_keys(self) -> dict[str, np.ndarray]:
+        # models fitted before cut pairs existed have no ties: first scores with keys
+        return getattr(self, "cut_keys_", {})
+
     def _prepare(self, facts: pd.DataFrame, what: str) -> None:
         check_is_fitted(self)
         _check_frame(facts, what)
@@ -188,7 +215,9 @@ class RuleSegmenter(BaseEstimator):
             catch-all column for customers with no tag.
         """
         self._prepare(facts, "predict")
-        _, masks = _apply(self.spec_, self.cut_points_, facts, as_of, report)
+        _, masks = _apply(
+            self.spec_, self.cut_points_, facts, as_of, report, cut_keys=self._cut_keys()
+        )
         return self._assemble(facts, masks)
 
     def transform(
@@ -202,7 +231,9 @@ class RuleSegmenter(BaseEstimator):
         membership columns (tags mode).
         """
         self._prepare(facts, "transform")
-        scores, masks = _apply(self.spec_, self.cut_points_, facts, as_of, report)
+        scores, masks = _apply(
+            self.spec_, self.cut_points_, facts, as_of, report, cut_keys=self._cut_keys()
+        )
         out = pd.DataFrame(index=facts.index)
         if schema.CUSTOMER_ID in facts.columns:
             out[schema.CUSTOMER_ID] = facts[schema.CUSTOMER_ID]
@@ -244,7 +275,7 @@ class RuleSegmenter(BaseEstimator):
             If a segment holds no customer of ``facts``.
         """
         self._prepare(facts, "coverage")
-        _, masks = _apply(self.spec_, self.cut_points_, facts, as_of)
+        _, masks = _apply(self.spec_, self.cut_points_, facts, as_of, cut_keys=self._cut_keys())
         result = coverage_from_masks(
             masks, self.spec_.segment_names, self.spec_.catch_all, mode=self.spec_.mode
         )
@@ -318,8 +349,11 @@ def _apply(
     facts: pd.DataFrame,
     as_of: Any,
     report: DataReport | None = None,
+    *,
+    cut_keys: dict[str, np.ndarray] | None = None,
 ) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
-    """Score ``facts`` with the given cut points and evaluate every segment's condition."""
+    """Score ``facts`` with the given cut points (and the keys of ``ties: first`` cut
+    pairs) and evaluate every segment's condition."""
     stamp = _resolve_as_of(as_of, facts)
     kinds: dict[str, str] = {}
     inputs = _score_inputs(spec, facts, stamp, kinds)
@@ -327,15 +361,20 @@ def _apply(
         for name, (values, outside) in inputs.items():
             n_missing = int(np.isnan(values).sum()) - outside
             _record(report, f"{_STEP}.predict", name, spec.scores[name], n_missing, outside)
-    scores = {
-        name: apply_cut_points(
+    cut_keys = {} if cut_keys is None else cut_keys
+    scores = {}
+    for name, (values, _) in inputs.items():
+        keys = None
+        if name in cut_keys:
+            keys = _tie_keys(facts, name, spec.scores[name], values, like=cut_keys[name])
+        scores[name] = apply_cut_points(
             values,
             cut_points[name],
+            keys=keys,
+            cut_keys=cut_keys.get(name),
             descending=spec.scores[name].direction == "descending",
             missing_score=spec.scores[name].missing_score,
         )
-        for name, (values, _) in inputs.items()
-    }
     codes = {name: [scores[part] for part in parts] for name, parts in spec.code_scores().items()}
     masks = []
     for i, segment in enumerate(spec.segments):
@@ -377,6 +416,59 @@ def _score_inputs(
             values = np.where(keep, values, np.nan)
         out[name] = (values, outside)
     return out
+
+
+def _tie_keys(
+    facts: pd.DataFrame,
+    name: str,
+    score: ScoreSpec,
+    values: np.ndarray,
+    like: np.ndarray | None = None,
+) -> np.ndarray:
+    """The ``tie_break`` column of a ``ties: first`` score as numbers or text.
+
+    ``like`` holds the keys learned in fit: the column must still hold the same kind.
+    """
+    column_name = score.tie_break
+    where = f"rules scores.{name}.tie_break"
+    if column_name not in facts.columns:
+        raise RuleError(
+            f"{where}: score {name!r} uses ties: first, which orders equal "
+            f"{score.fact} values by column {column_name!r}, but the facts have no such "
+            f"column. Available columns: {available(map(str, facts.columns))}. Keep "
+            f"{column_name!r} in the facts, set tie_break to another column or use ties: min."
+        )
+    column = facts[column_name]
+    kind = column_type(column)
+    if kind not in ("number", "text", "empty"):
+        raise RuleError(
+            f"{where}: column {column_name!r} holds {kind} (dtype {column.dtype}); the key "
+            "that orders equal values must hold numbers or text, such as customer_id."
+        )
+    needed = ~np.isnan(values)
+    absent = column.isna().to_numpy() & needed
+    if absent.any():
+        raise DataError(
+            f"score {name!r}: {int(absent.sum()):,} customers with a {score.fact} value have "
+            f"no {column_name!r} (ties: first orders equal values by it), e.g. rows "
+            f"{preview(facts.index[absent].tolist())}. Fill {column_name!r} or use ties: min."
+        )
+    if not needed.any():  # nothing to order: no key is read
+        return np.full(len(column), np.nan)
+    if kind == "number":
+        keys = column.to_numpy(dtype="float64", na_value=np.nan)
+        if pd.api.types.is_integer_dtype(column.dtype):
+            keys = column.to_numpy(dtype="int64", na_value=0)
+    else:
+        keys = np.asarray(column.astype("str").to_numpy(na_value=""), dtype=object)
+    if like is not None and (like.dtype == object) != (keys.dtype == object):
+        held = "text" if like.dtype == object else "numbers"
+        raise DataError(
+            f"score {name!r}: column {column_name!r} holds {kind} here but held {held} when "
+            f"the rules were fit; give it the type it had at fit time (ties: first compares "
+            "it with the keys of the learned cut points)."
+        )
+    return keys
 
 
 def _record(

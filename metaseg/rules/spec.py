@@ -21,6 +21,9 @@ A rules document looks like this (see ``configs/*.yaml`` for complete presets)::
         description: Bought in the last 90 days.
         condition: {fact: recency_days, op: "<=", value: {param: active_days}}
 
+A document may also name a preset and change some of its named parameters, without
+copying it: ``{preset: lifecycle, params: {hesitant_cart_min_days: 0}}``.
+
 :func:`parse_rules` accepts a path, YAML text, a preset name, a dict or a
 :class:`RuleSpec`, and every mistake becomes a :class:`~metaseg.exceptions.RuleError`
 with the YAML path of the problem (``segments[3].condition.all[1].op``).
@@ -66,7 +69,7 @@ from metaseg.rules.limits import (
     short_repr,
 )
 from metaseg.rules.params import resolve_params
-from metaseg.rules.presets import PRESET_NAMES, preset_path
+from metaseg.rules.presets import PRESET_NAMES, expand_preset, preset_path
 
 #: Column names of the segmenter's output that scores and codes may not take.
 RESERVED_NAMES: Final = (schema.CUSTOMER_ID, schema.BASE_SEGMENT)
@@ -91,7 +94,10 @@ class ScoreSpec(_Model):
     Fields: ``fact``; ``method`` (``quantile``, learned in fit, or ``fixed``); ``bins``
     (2..9, default 5) or ``cuts`` (fixed, strictly increasing); ``direction``
     (``ascending`` or ``descending``); ``ties`` (``average``, ``min``, ``max``,
-    ``dense``, ``first``; quantile only); ``missing`` (the score of a missing fact:
+    ``dense``, ``first``; quantile only; ``first`` splits equal values at a bin edge by
+    ``tie_break``, the column that orders them, ``customer_id`` by default, like
+    ``pd.qcut(values.rank(method="first"), bins)`` on facts sorted by that column);
+    ``missing`` (the score of a missing fact:
     ``lowest`` = 1, ``highest`` = N, a number 1..N, or 0 = unscored, which no pattern
     digit 1..N matches); ``among`` (an optional condition: quantiles are learned among
     the customers it holds for, and the others get the ``missing`` score, e.g. rank
@@ -115,6 +121,7 @@ class ScoreSpec(_Model):
     )
     direction: Literal["ascending", "descending"] = "ascending"
     ties: Literal["average", "min", "max", "dense", "first"] = "average"
+    tie_break: FactName = schema.CUSTOMER_ID
     missing: Literal["lowest", "highest"] | StrictInt = "lowest"
     among: Condition | None = None
     labels: list[Name] | None = None
@@ -152,6 +159,11 @@ class ScoreSpec(_Model):
         elif self.cuts is not None:
             raise ValueError(
                 "'cuts' are for method 'fixed'; set method: fixed or drop 'cuts' to learn quantiles"
+            )
+        if "tie_break" in self.model_fields_set and self.ties != "first":
+            raise ValueError(
+                f"'tie_break' orders equal values for ties: first only, but ties is "
+                f"{self.ties!r}; set ties: first or drop tie_break"
             )
         if isinstance(self.missing, bool) or (
             isinstance(self.missing, int) and not 0 <= self.missing <= self.n_bins
@@ -222,6 +234,8 @@ class RuleSpec(_Model):
         code_scores = self.code_scores()
         for name, score in self.scores.items():
             users.setdefault(score.fact, []).append(f"score {name}")
+            if score.ties == "first" and score.tie_break != schema.CUSTOMER_ID:
+                users.setdefault(score.tie_break, []).append(f"score {name}")
             for fact in facts_read(score.among) if score.among is not None else []:
                 users.setdefault(fact, [])
                 if f"score {name}" not in users[fact]:
@@ -265,8 +279,10 @@ def parse_rules(source: Any, *, what: str = "rules document") -> RuleSpec:
     Parameters
     ----------
     source : str, Path, dict or RuleSpec
-        A preset name (``"rfm"``, ``"lifecycle"``, ``"value_tiers"``, ``"demographic"``),
-        a path to a YAML file, YAML text, the document as a dict, or a parsed spec.
+        A preset name (``"rfm"``, ``"rfm_textbook"``, ``"lifecycle"``, ``"value_tiers"``,
+        ``"demographic"``), a path to a YAML file, YAML text, the document as a dict, or
+        a parsed spec. A document ``{preset: name, params: {...}}`` is that preset with
+        some of its named parameters changed (see :mod:`metaseg.rules.presets`).
     what : str
         What the document is, for messages.
 
@@ -289,6 +305,9 @@ def parse_rules(source: Any, *, what: str = "rules document") -> RuleSpec:
     ... ''')
     >>> spec.segments[0].condition.op
     '>'
+    >>> spec = parse_rules({"preset": "lifecycle", "params": {"hesitant_cart_min_days": 0}})
+    >>> spec.params["hesitant_cart_min_days"], spec.params["hesitant_cart_max_days"]
+    (0, 30)
     """
     if isinstance(source, RuleSpec):
         check_references(source)
@@ -301,6 +320,8 @@ def parse_rules(source: Any, *, what: str = "rules document") -> RuleSpec:
             f"{type(document).__name__} {short_repr(document)}.{hint}"
         )
     check_document(document)
+    if "preset" in document:
+        document = expand_preset(document, lambda path: _load(path, f"preset {path.stem!r}"))
     document = resolve_params(document)
     try:
         spec = RuleSpec.model_validate(document)

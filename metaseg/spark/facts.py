@@ -11,15 +11,18 @@ until an action).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from metaseg import schema
 from metaseg._messages import available, did_you_mean, preview
 from metaseg.exceptions import ConfigError, DataError
+from metaseg.facts.custom import CustomFacts, parse_custom_facts
+from metaseg.facts.custom_check import resolve_custom_facts
+from metaseg.facts.custom_sql import registry_kinds
 from metaseg.facts.params import check_windows, parse_as_of, to_epoch_us
-from metaseg.facts.registry import DEFAULT_WINDOWS, FACTS, fact_columns
-from metaseg.facts.sql import AS_OF_PARAMETER, facts_sql
+from metaseg.facts.registry import DEFAULT_WINDOWS, FACTS, duration_units, fact_columns
+from metaseg.facts.sql import facts_parameters, facts_sql
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -43,6 +46,8 @@ def compute_facts_spark(
     *,
     as_of: Any,
     windows: Iterable[int] = DEFAULT_WINDOWS,
+    durations: str | Mapping[str, str] | None = None,
+    custom: CustomFacts | dict[str, Any] | None = None,
 ) -> DataFrame:
     """Compute one row of facts per customer on Spark.
 
@@ -64,6 +69,12 @@ def compute_facts_spark(
         default: finding the latest event would scan the events once more.
     windows : iterable of int
         Window lengths in days of the ``*_{w}d`` facts.
+    durations : str or mapping, optional
+        How duration facts count days, ``fractional`` (default) or ``whole_days``, as
+        in :func:`~metaseg.facts.compute_facts`.
+    custom : CustomFacts or mapping, optional
+        Custom facts (:mod:`metaseg.facts.custom`), computed by the same SQL as on
+        DuckDB, after the registry's facts.
 
     Returns
     -------
@@ -99,6 +110,9 @@ def compute_facts_spark(
         raise ConfigError("as_of is required on Spark; pass as_of='YYYY-MM-DD'.")
     as_of_us = to_epoch_us(parse_as_of(as_of))
     event_types = _check_events(events)
+    custom = parse_custom_facts(custom)
+    resolved = resolve_custom_facts(custom, _value_kinds(event_types), registry_kinds(windows))
+    units = duration_units(durations, [f.name for f in resolved if f.kind == "duration"])
     has_customers = customers is not None
     has_signup = False
     if customers is not None:
@@ -107,7 +121,7 @@ def compute_facts_spark(
                 f"customers must be a pyspark.sql.DataFrame, got {type(customers).__name__}."
             )
         has_signup = _check_customers(
-            customers, event_types[schema.CUSTOMER_ID], fact_columns(windows)
+            customers, event_types[schema.CUSTOMER_ID], fact_columns(windows) + custom.names()
         )
 
     token = uuid.uuid4().hex
@@ -122,12 +136,14 @@ def compute_facts_spark(
         customers_relation=customers_view,
         dialect="spark",
         order_by_customer=False,
+        durations=units,
+        custom=resolved,
     )
     events.createOrReplaceTempView(events_view)
     if customers is not None:
         customers.createOrReplaceTempView(customers_view)
     try:
-        raw = spark.sql(sql, args={AS_OF_PARAMETER: as_of_us})
+        raw = spark.sql(sql, args=facts_parameters(as_of_us, resolved))
     finally:
         # the query's plan is analysed already: the views are no longer needed
         spark.catalog.dropTempView(events_view)
@@ -135,8 +151,9 @@ def compute_facts_spark(
             spark.catalog.dropTempView(customers_view)
 
     timestamps = {fact.name for fact in FACTS if fact.kind == "timestamp"}
+    timestamps |= {fact.name for fact in resolved if fact.kind == "timestamp"}
     columns = [F.col(f"`{schema.CUSTOMER_ID}`")]
-    for name in fact_columns(windows):
+    for name in fact_columns(windows) + custom.names():
         column = F.col(f"`{name}`")
         if name in timestamps:
             column = F.timestamp_micros(column).alias(name)
@@ -162,6 +179,15 @@ def _spark_kind(data_type: Any) -> str:
     if isinstance(data_type, T.TimestampType):
         return "timestamp"
     return data_type.simpleString()
+
+
+def _value_kinds(kinds: dict[str, str]) -> dict[str, str]:
+    """Spark column kinds as custom facts see them: text, number, bool, timestamp, other."""
+    names = {"integer": "number", "number": "number", "string": "text", "boolean": "bool"}
+    return {
+        column: names.get(kind, kind if kind == "timestamp" else "other")
+        for column, kind in kinds.items()
+    }
 
 
 _EVENT_KINDS = {

@@ -15,6 +15,7 @@ Spark loads it.
 from __future__ import annotations
 
 import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from metaseg import schema
@@ -197,6 +198,7 @@ def _resolve_model(model_uri: str, uri: str, verify: bool) -> tuple[str, dict[st
     ref = parse_registry_uri(model_uri)
     if ref is None or not verify:
         return model_uri, {}
+    from metaseg.tracking.pyfunc import write_registry_meta
     from metaseg.tracking.registry import download_verified
     from metaseg.tracking.store import tracking_failures, tracking_session
 
@@ -215,5 +217,7 @@ def _resolve_model(model_uri: str, uri: str, verify: bool) -> tuple[str, dict[st
                 f"could not load {model_uri} from the tracking store {uri!r}: {exc}. Check "
                 "the name, the alias or version, and that the store is reachable."
             ) from exc
-    config = {"model_name": name, "model_version": str(mv.version), "run_id": mv.run_id}
-    return str(local), config
+    # the labels name this version: write the registry's metadata file beside the verified
+    # copy, as MLflow does when it loads a model through models:/NAME/...
+    write_registry_meta(Path(local), name, str(mv.version))
+    return str(local), {}

@@ -43,7 +43,7 @@ COMPARED_OVERALL = (
     "smallest_sub_segment_share",
 )
 #: Per-base-segment metrics shown by :func:`compare`.
-COMPARED_SEGMENT = ("n_sub_segments", "stability", "noise_share")
+COMPARED_SEGMENT = ("n_sub_segments", "k", "silhouette", "stability", "noise_share")
 
 
 @dataclass(frozen=True)
@@ -220,8 +220,11 @@ def compare(
     DataFrame
         ``run_id``, ``run_name``, ``start_time``, ``status``, the key overall metrics
         (``overall.*``), then per base segment ``segment.<name>.algorithm``,
-        ``segment.<name>.n_sub_segments``, ``segment.<name>.stability`` and
-        ``segment.<name>.noise_share``. A value a run did not log is NaN.
+        ``segment.<name>.n_sub_segments``, ``segment.<name>.k`` (the chosen k; NaN when
+        not split), ``segment.<name>.silhouette``, ``segment.<name>.stability``,
+        ``segment.<name>.noise_share`` and ``segment.<name>.features`` (the features it
+        was clustered on, comma-separated). A value a run did not log is NaN (None for
+        the texts).
 
     Raises
     ------
@@ -315,6 +318,7 @@ def runs_frame(runs: Sequence[Any]) -> pd.DataFrame:
             row[f"{prefix}algorithm"] = tags.get(f"{names.TAG_SEGMENT_ALGORITHM}{segment}")
             for metric in COMPARED_SEGMENT:
                 row[f"{prefix}{metric}"] = metrics.get(f"{prefix}{metric}", float("nan"))
+            row[f"{prefix}features"] = tags.get(f"{names.TAG_SEGMENT_FEATURES}{segment}")
         rows.append(row)
     frame = pd.DataFrame.from_records(rows)
     if frame.empty:

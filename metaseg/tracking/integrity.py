@@ -4,6 +4,11 @@ The digest covers each file's path (relative, with ``/``) and content, visited i
 sorted path order, so it does not depend on the file system's listing order or on
 where the folder was downloaded to. It is recorded when a model version is promoted
 and checked before a model is unpickled by :func:`metaseg.tracking.load_champion`.
+
+One file is left out: ``registered_model_meta`` at the top of the folder. MLflow writes
+it (the registered name and version, no code or data) into the model's own folder when
+the model is loaded through a ``models:/`` URI from a local store, so counting it would
+make every such load look like tampering.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from pathlib import Path
 from metaseg.exceptions import TrackingError
 
 _CHUNK = 1 << 20
+#: Written by MLflow into a model's folder when it is loaded by ``models:/`` URI.
+REGISTRY_BOOKKEEPING = "registered_model_meta"
 
 
 def file_sha256(path: str | Path) -> str:
@@ -38,12 +45,15 @@ def hash_directory(folder: str | Path) -> str:
     >>> import tempfile, pathlib
     >>> root = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (root / "MLmodel").write_text("flavors: {}")
-    >>> len(hash_directory(root))
-    64
+    >>> before = hash_directory(root)
+    >>> _ = (root / "registered_model_meta").write_text("model_name: shop")  # MLflow's
+    >>> hash_directory(root) == before
+    True
     """
     root = Path(folder)
     files = sorted(
-        (p for p in root.rglob("*") if p.is_file()), key=lambda p: p.relative_to(root).as_posix()
+        (p for p in root.rglob("*") if p.is_file() and p != root / REGISTRY_BOOKKEEPING),
+        key=lambda p: p.relative_to(root).as_posix(),
     )
     if not files:
         raise TrackingError(

@@ -28,6 +28,8 @@ DEFAULT_OUTPUT_BASE = "metaseg_output"
 
 #: Draws a fitted model's figures into a folder (e.g. :func:`metaseg.plots.save_all`).
 PlotWriter = Callable[[Any, Path], object]
+#: Writes a fitted model's report page to a file (e.g. :func:`metaseg.report.write_report`).
+ReportWriter = Callable[[Any, Path], object]
 
 
 def new_output_dir(artifacts_dir: str | Path | None = None) -> Path:
@@ -137,11 +139,14 @@ def save_outputs(
     config: dict[str, Any],
     data_report: DataReport | None = None,
     plots: PlotWriter | None = None,
+    report: ReportWriter | None = None,
 ) -> dict[str, Path]:
     """Save everything a fit produced under ``folder``; return the files by artifact path.
 
     ``plots(model, folder)`` draws the figures into ``plots/`` (for example
-    :func:`metaseg.plots.save_all`); tracking itself draws nothing.
+    :func:`metaseg.plots.save_all`) and ``report(model, path)`` writes the report page
+    to ``report/segment_report.html`` (for example :func:`metaseg.report.write_report`);
+    tracking itself draws and renders nothing.
     """
     files = {
         names.LABELS_PATH: save_labels(folder, labels),
@@ -175,6 +180,16 @@ def save_outputs(
         files[names.IDENTITY_PATH] = _write(folder, names.IDENTITY_PATH, _csv(identity.table))
     if plots is not None:
         files.update(_save_plots(folder, model, plots))
+    if report is not None:
+        page = folder / names.REPORT_PATH
+        page.parent.mkdir(parents=True, exist_ok=True)
+        report(model, page)
+        if not page.is_file():
+            raise ConfigError(
+                f"the report callback {report!r} wrote no file at {str(page)!r}; it must "
+                "write the page to the path it is given (see metaseg.report.write_report)."
+            )
+        files[names.REPORT_PATH] = page
     files[names.LOCAL_MODEL_PATH] = save_model(folder, model)
     return files
 

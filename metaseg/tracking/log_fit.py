@@ -13,13 +13,14 @@ import os
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from metaseg._progress import steps
 from metaseg.data.report import DataReport
 from metaseg.exceptions import ConfigError, DataError, TrackingError
 from metaseg.provenance import Provenance, stamp_provenance
@@ -27,6 +28,7 @@ from metaseg.tracking import names
 from metaseg.tracking.dataset import facts_dataset
 from metaseg.tracking.local import (
     PlotWriter,
+    ReportWriter,
     config_document,
     new_output_dir,
     save_labels,
@@ -48,6 +50,14 @@ from metaseg.tracking.store import (
 _GIT_TIMEOUT = 2.0
 #: The file MLflow runs to build the pyfunc model ("models from code").
 _ENTRY_FILE = Path(__file__).with_name("_pyfunc_entry.py")
+#: The steps of :func:`log_fit` its progress bar shows.
+LOG_STEPS = (
+    "saving outputs",
+    "contacting MLflow",
+    "logging the run",
+    "logging the model",
+    "uploading artifacts",
+)
 #: Distributions pinned in the logged model's requirements (pickles need the same versions).
 _PINNED = ("metaseg", "scikit-learn", "pandas", "numpy", "joblib")
 
@@ -110,6 +120,8 @@ def log_fit(
     max_retries: int = DEFAULT_MAX_RETRIES,
     tags: Mapping[str, str] | None = None,
     plots: PlotWriter | None = None,
+    report: ReportWriter | None = None,
+    progress: bool | Callable[[str], None] | None = None,
 ) -> FitRun:
     """Log a fitted segmentation as one MLflow run, saving its outputs locally first.
 
@@ -151,6 +163,15 @@ def log_fit(
         ``plots(model, folder)`` draws the run's figures into ``plots/``: pass
         :func:`metaseg.plots.save_all` (as ``metaseg fit`` and :func:`metaseg.jobs.run_fit`
         do). None (the default) logs no figure; tracking never imports the plots.
+    report : callable, optional
+        ``report(model, path)`` writes the segment report page to ``path``
+        (``report/segment_report.html``): pass :func:`metaseg.report.write_report`, or
+        a closure that adds the champion's labels (as :func:`metaseg.jobs.run_fit`
+        does). None (the default) logs no report; tracking never imports the report.
+    progress : bool or callable, optional
+        A bar over the steps (saving, contacting MLflow, logging the run and the model,
+        uploading): None (default) in notebooks and terminals only, True / False always
+        / never; a callable gets each step's name instead.
 
     Returns
     -------
@@ -177,34 +198,44 @@ def log_fit(
     uri = resolve_tracking_uri(tracking_uri, config)
     document = config_document(config, model)
     folder = new_output_dir(artifacts_dir)
-    files = save_outputs(
-        folder, model, model.labels_, config=document, data_report=data_report, plots=plots
-    )
-    try:
-        probe(uri, timeout=timeout, max_retries=max_retries)
-    except TrackingError as exc:
-        raise TrackingError(
-            f"{exc} Nothing is lost: the labels, profiles and model were saved in "
-            f"{str(folder)!r} before contacting MLflow."
-        ) from None
-    with tracking_session(uri, timeout=timeout, max_retries=max_retries) as client:
+    with steps(progress, len(LOG_STEPS), "logging the fit", owner="log_fit") as step:
+        step(LOG_STEPS[0])
+        files = save_outputs(
+            folder,
+            model,
+            model.labels_,
+            config=document,
+            data_report=data_report,
+            plots=plots,
+            report=report,
+        )
+        step(LOG_STEPS[1])
         try:
-            return _log(
-                client,
-                uri,
-                model,
-                facts,
-                kinds,
-                files,
-                folder,
-                experiment=experiment,
-                run_name=run_name,
-                register=register,
-                events_digest=events_digest,
-                extra_tags=tags,
-            )
-        except tracking_failures() as exc:
-            raise tracking_error(uri, "log the fit", exc, folder) from exc
+            probe(uri, timeout=timeout, max_retries=max_retries)
+        except TrackingError as exc:
+            raise TrackingError(
+                f"{exc} Nothing is lost: the labels, profiles and model were saved in "
+                f"{str(folder)!r} before contacting MLflow."
+            ) from None
+        with tracking_session(uri, timeout=timeout, max_retries=max_retries) as client:
+            try:
+                return _log(
+                    client,
+                    uri,
+                    model,
+                    facts,
+                    kinds,
+                    files,
+                    folder,
+                    experiment=experiment,
+                    run_name=run_name,
+                    register=register,
+                    events_digest=events_digest,
+                    extra_tags=tags,
+                    step=step,
+                )
+            except tracking_failures() as exc:
+                raise tracking_error(uri, "log the fit", exc, folder) from exc
 
 
 def _check_inputs(
@@ -255,12 +286,13 @@ def _log(
     register: str | None,
     events_digest: str | None,
     extra_tags: Mapping[str, str] | None,
+    step: Callable[[str], None],
 ) -> FitRun:
     import mlflow
     import mlflow.data
     from mlflow.entities import Metric, Param
 
-    from metaseg.tracking.pyfunc import model_config
+    from metaseg.tracking.pyfunc import model_config, write_model_config
     from metaseg.tracking.registry import register_version
 
     experiment_id = _experiment_id(client, uri, experiment)
@@ -271,6 +303,7 @@ def _log(
     with mlflow.start_run(
         experiment_id=experiment_id, run_name=run_name, tags=run_tags, nested=nested
     ) as run:
+        step(LOG_STEPS[2])
         run_id = run.info.run_id
         now = int(time.time() * 1000)
         metrics = fit_metrics(model)
@@ -280,13 +313,24 @@ def _log(
             params=[Param(k, v) for k, v in fit_params(model).items()],
         )
         mlflow.log_input(dataset, context="training")
+        edits = list(getattr(model, "edits_", []))
+        if edits:
+            mlflow.log_dict(edits, names.EDITS_PATH)
+        step(LOG_STEPS[3])
         segmenter_path = save_model(folder, model)
+        # the config travels as an artifact: a model_config would be copied into the params
+        config_path = write_model_config(
+            folder / names.LOCAL_MODEL_CONFIG_PATH,
+            model_config(kinds, Provenance(register, None, run_id), getattr(model, "as_of_", None)),
+        )
         info = mlflow.pyfunc.log_model(
             name=names.MODEL_NAME,
             python_model=str(_ENTRY_FILE),
-            artifacts={names.SEGMENTER_ARTIFACT: str(segmenter_path)},
-            model_config=model_config(kinds, Provenance(register, None, run_id)),
-            signature=input_signature(kinds),
+            artifacts={
+                names.SEGMENTER_ARTIFACT: str(segmenter_path),
+                names.CONFIG_ARTIFACT: str(config_path),
+            },
+            signature=input_signature(kinds, optional=list(facts.columns)),
             pip_requirements=_requirements(),
         )
         digest = _logged_model_digest(client, uri, info.model_id)
@@ -297,6 +341,7 @@ def _log(
             version = register_version(client, register, info.model_uri, run_id, metrics)
         labels = stamp_provenance(model.labels_, Provenance(register, version, run_id))
         save_labels(folder, labels)
+        step(LOG_STEPS[4])
         _upload(client, run_id, folder, files)
     return FitRun(
         run_id=run_id,
@@ -362,6 +407,7 @@ def _provenance_tags(
     if events_digest is not None:
         tags[names.TAG_EVENTS_DIGEST] = str(events_digest)
     tags.update(fit_tags(model))
+    tags[names.TAG_N_EDITS] = str(len(getattr(model, "edits_", [])))
     return tags
 
 

@@ -26,6 +26,9 @@ TAG_SEGMENT_ALGORITHM: Final = "metaseg.algorithm."  # + safe segment name
 TAG_SEGMENT_DECISION: Final = "metaseg.decision."  # + safe segment name: split or not, why
 TAG_LOCAL_DIR: Final = "metaseg.local_dir"
 TAG_MODEL_ID: Final = "metaseg.model_id"
+TAG_N_EDITS: Final = "metaseg.n_edits"  # edits made after the fit (merge, split, ...)
+#: The edits made after the fit, oldest first (``MetaSegmenter.edits()``), as JSON.
+EDITS_PATH: Final = "edits/edits.json"
 
 # Model-version tags (and the run tag of the logged model's hash).
 TAG_MODEL_SHA256: Final = "metaseg.model_sha256"
@@ -61,12 +64,20 @@ DATA_REPORT_PATH: Final = "data_report/data_report.csv"
 #: Sub-segment identities matched to the previous champion (when there was one).
 IDENTITY_PATH: Final = "identity/matching.csv"
 PLOTS_DIR: Final = "plots"
+#: The segment report page (written by the ``report`` callback of ``log_fit``).
+REPORT_PATH: Final = "report/segment_report.html"
 #: Local-only folder with the pickled segmenter (it travels inside the logged model).
 LOCAL_MODEL_PATH: Final = "model/segmenter.joblib"
 
 #: Name of the logged MLflow model and of its pickled segmenter artifact.
 MODEL_NAME: Final = "model"
 SEGMENTER_ARTIFACT: Final = "segmenter"
+#: Name of the logged model's configuration artifact (input kinds, provenance, as-of).
+CONFIG_ARTIFACT: Final = "config"
+#: Local file of that artifact (inside the output folder; not uploaded on its own).
+LOCAL_MODEL_CONFIG_PATH: Final = "model/pyfunc_config.json"
+#: Run tag prefix of the features a base segment was clustered on.
+TAG_SEGMENT_FEATURES: Final = "metaseg.features."  # + safe segment name
 
 _UNSAFE = re.compile(r"[^\w.\- ]")
 

@@ -21,6 +21,7 @@ from metaseg.tracking.names import (
     TAG_N_CUSTOMERS,
     TAG_SEGMENT_ALGORITHM,
     TAG_SEGMENT_DECISION,
+    TAG_SEGMENT_FEATURES,
     overall_key,
     safe_key,
     segment_key,
@@ -99,11 +100,32 @@ def fit_metrics(model: Any) -> dict[str, float]:
             number = _number(value)
             if number is not None:
                 out[segment_key(str(segment), str(metric))] = number
+    out.update(_clv_metrics(getattr(model, "clv_", None)))
+    return out
+
+
+def _clv_metrics(clv: Any) -> dict[str, float]:
+    """The fitted potential-value parameters (``clv.bgnbd.r``, ``clv.gamma_gamma.p``, ...)."""
+    out: dict[str, float] = {}
+    for part in ("bgnbd", "gamma_gamma"):
+        fitted = getattr(clv, f"{part}_", None)
+        if fitted is None:
+            continue
+        values = {
+            **fitted.params_,
+            "log_likelihood": fitted.log_likelihood,
+            "n_customers": fitted.n_customers,
+        }
+        for name, value in values.items():
+            number = _number(value)
+            if number is not None:
+                out[f"clv.{part}.{name}"] = number
     return out
 
 
 def fit_tags(model: Any) -> dict[str, str]:
-    """Tags describing the fitted model: as-of date, size, algorithm per base segment."""
+    """Tags describing the fitted model: as-of date, size, and per base segment its
+    algorithm, the features it was clustered on and why it was split or not."""
     tags: dict[str, str] = {}
     as_of = getattr(model, "as_of_", None)
     if as_of is not None:
@@ -111,6 +133,10 @@ def fit_tags(model: Any) -> dict[str, str]:
     tags[TAG_N_CUSTOMERS] = str(len(model.labels_))
     for segment, algorithm in model.metrics_["algorithm"].items():
         tags[f"{TAG_SEGMENT_ALGORITHM}{safe_key(segment)}"] = str(algorithm)
+    for segment, fitted in getattr(model, "segments_", {}).items():
+        features = list(getattr(fitted, "features", None) or [])
+        if features:
+            tags[f"{TAG_SEGMENT_FEATURES}{safe_key(segment)}"] = ", ".join(features)[:5_000]
     for segment, reason in model.metrics_["reason"].items():
         if isinstance(reason, str) and reason:
             tags[f"{TAG_SEGMENT_DECISION}{safe_key(segment)}"] = reason[:5_000]

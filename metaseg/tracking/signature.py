@@ -71,8 +71,24 @@ def column_kinds(frame: pd.DataFrame, columns: Sequence[str]) -> dict[str, str]:
     return {c: column_kind(frame, c) for c in columns}
 
 
-def input_signature(kinds: Mapping[str, str], id_kind: str | None = None) -> Any:
-    """Build the MLflow ``ModelSignature`` (inputs, labels outputs, ``as_of`` param)."""
+def input_signature(
+    kinds: Mapping[str, str],
+    id_kind: str | None = None,
+    *,
+    optional: Mapping[str, str] | Sequence[str] = (),
+) -> Any:
+    """Build the MLflow ``ModelSignature`` (inputs, labels outputs, ``as_of`` param).
+
+    ``kinds`` are the columns the model reads (required, typed); ``optional`` names the
+    other columns of the fit facts, declared optional and untyped so that facts pass as
+    they are without MLflow warning about them (the model ignores them).
+
+    Examples
+    --------
+    >>> signature = input_signature({"customer_id": "long"}, optional=["region"])
+    >>> [(c.name, c.required) for c in signature.inputs.inputs]
+    [('customer_id', True), ('region', False)]
+    """
     from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, Schema
     from mlflow.types.schema import AnyType, ParamSchema, ParamSpec
@@ -81,7 +97,11 @@ def input_signature(kinds: Mapping[str, str], id_kind: str | None = None) -> Any
         mlflow_type = _MLFLOW_TYPE[kind]
         return ColSpec(AnyType() if mlflow_type == "any" else mlflow_type, name, required)
 
-    inputs = Schema([spec(kind, name) for name, kind in kinds.items()])
+    extra = [name for name in optional if name not in kinds]
+    inputs = Schema(
+        [spec(kind, name) for name, kind in kinds.items()]
+        + [ColSpec(AnyType(), name, required=False) for name in extra]
+    )
     id_kind = id_kind or kinds.get(schema.CUSTOMER_ID, "string")
     outputs = Schema(
         [

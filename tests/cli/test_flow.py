@@ -161,6 +161,51 @@ def test_refit_keeps_the_champion_ids_and_logs_the_matching(fitted, capsys):
     assert (matched["stable_sub_segment"] == matched["previous_sub_segment"]).all()
 
 
+def test_the_refit_logs_a_report_with_the_migration_since_the_champion(fitted, capsys):
+    # runs after test_refit_keeps_the_champion_ids_and_logs_the_matching: version 2 exists
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=fitted["uri"])
+    version = client.get_model_version("cli-shop", "2")
+    page = client.download_artifacts(
+        version.run_id, "report/segment_report.html", str(fitted["root"])
+    )
+    text = Path(page).read_text(encoding="utf-8")
+    assert "Migration since the champion (version 1)" in text
+    assert "Sub-segment ids were matched" in text
+
+
+def test_report_of_a_version_compares_it_with_the_champion(fitted, capsys):
+    capsys.readouterr()
+    out = fitted["root"] / "v2.html"
+    args = ["report", "--model", "models:/cli-shop/2", "--out", str(out)]
+    assert main([*args, "--tracking-uri", fitted["uri"], "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "report of cli-shop version 2, migration since champion, version 1" in printed
+    text = out.read_text(encoding="utf-8")
+    assert "cli-shop version 2" in text and "Migration since the champion, version 1" in text
+    champion = fitted["root"] / "champion.html"
+    args = ["report", "--model", "models:/cli-shop@champion", "--out", str(champion)]
+    assert main([*args, "--tracking-uri", fitted["uri"], "--quiet"]) == 0
+    assert "Migration since" not in champion.read_text(encoding="utf-8")
+    assert (
+        main(
+            [
+                "report",
+                "--model",
+                "models:/cli-shop/2",
+                "--out",
+                str(fitted["root"] / "x.txt"),
+                "--tracking-uri",
+                fitted["uri"],
+                "--quiet",
+            ]
+        )
+        == 2
+    )
+    assert ".html" in capsys.readouterr().err
+
+
 def test_names_after_a_champion_are_keyed_by_stable_codes(fitted, capsys):
     document = yaml.safe_load(fitted["config"].read_text(encoding="utf-8"))
     document["segmentation"]["names"] = {"active/0": "Best baskets"}

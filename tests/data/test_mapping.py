@@ -14,7 +14,13 @@ from metaseg.data import (
     EventTypeFromSign,
     load_mapping,
 )
-from metaseg.data.mapping import coerce_customer_mapping, coerce_event_mapping
+from metaseg.data.mapping import (
+    MAPPING_NAMES,
+    EventTypeFromCondition,
+    coerce_customer_mapping,
+    coerce_event_mapping,
+    mapping_path,
+)
 from metaseg.exceptions import ConfigError
 
 FULL = """
@@ -206,3 +212,38 @@ def test_models_of_the_wrong_table_are_refused():
         coerce_event_mapping(CustomerMapping())
     with pytest.raises(ConfigError, match="EventMapping was given to a customers reader"):
         coerce_customer_mapping(EventMapping())
+
+
+def test_event_type_from_a_condition_and_cleaning_round_trip():
+    text = """
+events:
+  customer_id: Customer ID
+  event_type:
+    when: {any: [{column: Invoice, op: starts_with, value: C}, {column: Quantity, op: "<", value: 0}]}
+    then: refund
+    else: purchase
+  clean:
+    - drop: duplicates
+      ignore: [Sheet]
+    - keep: {column: Price, op: ">", value: 0}
+      reason: free line
+policy:
+  duplicate_customers: most_frequent
+"""
+    mapping = load_mapping(text)
+    assert isinstance(mapping.events.event_type, EventTypeFromCondition)
+    assert mapping.policy.duplicate_customers == "most_frequent"
+    assert mapping.events.referenced_columns()["event_type.when"] == ["Invoice", "Quantity"]
+    assert mapping.events.referenced_columns()["clean[0]"] == ["Sheet"]
+    assert mapping.events.reads_every_column()
+    assert DatasetMapping.from_yaml(mapping.to_yaml()) == mapping
+
+
+def test_shipped_mappings_load_by_name_and_equal_the_examples_in_configs():
+    configs = Path(__file__).resolve().parents[2] / "configs" / "mappings"
+    for name in MAPPING_NAMES:
+        shipped = mapping_path(name)
+        assert shipped.read_text() == (configs / f"{name}.yaml").read_text()
+        assert load_mapping(name) == load_mapping(configs / f"{name}.yaml")
+    with pytest.raises(ConfigError, match=r"'online_retail_iii' is not one shipped .* Did you"):
+        mapping_path("online_retail_iii")

@@ -45,3 +45,15 @@ def test_wrong_type_is_a_config_error():
 def test_policy_is_immutable():
     with pytest.raises(Exception, match="frozen"):
         ValidationPolicy().after_as_of = "error"  # type: ignore[misc]
+
+
+def test_a_callers_policy_overrides_only_the_fields_it_sets():
+    base = ValidationPolicy(duplicate_customers="most_frequent", ambiguous_times="shift")
+    merged = base.updated_by(ValidationPolicy(after_as_of="error"))
+    assert (merged.duplicate_customers, merged.ambiguous_times, merged.after_as_of) == (
+        "most_frequent",
+        "shift",
+        "error",
+    )
+    assert base.updated_by(None) is base
+    assert base.updated_by({"duplicate_customers": "error"}).duplicate_customers == "error"

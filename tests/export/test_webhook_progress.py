@@ -41,3 +41,22 @@ def test_progress_sees_every_batch_even_when_delivery_fails(tmp_path, monkeypatc
         )
     assert seen == [100, 100, 50]
     assert result.failed == 250
+
+
+@pytest.mark.parametrize("progress", [None, True])
+def test_a_bar_is_drawn_when_asked_and_quiet_otherwise(tmp_path, monkeypatch, capsys, progress):
+    monkeypatch.setenv("METASEG_WEBHOOK_SECRET", "s")
+    with pytest.warns(ExportWarning, match="120 label"):
+        export_labels(
+            _labels(120),
+            "http://127.0.0.1:9/hook",
+            batch_size=50,
+            max_attempts=1,
+            state_dir=tmp_path,
+            progress=progress,
+        )
+    err = capsys.readouterr().err
+    if progress:
+        assert "exporting to" in err and "0/120" in err
+    else:
+        assert "exporting to" not in err

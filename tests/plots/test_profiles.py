@@ -7,6 +7,8 @@ import pytest
 
 from metaseg.exceptions import ConfigError
 from metaseg.plots import plot_profile_heatmap
+from metaseg.plots._heatmap import shorten
+from metaseg.plots._model import own_part
 
 
 def _cell(profiles, code: str, feature: str, value: str) -> float:
@@ -23,19 +25,20 @@ def test_all_base_segments_rows_named_and_cells_match_the_profiles(
     rows = [t.get_text() for t in ax.get_yticklabels()]
     summary = model.summary_
     expected = {
-        f"{n} ({c})" for c, n in zip(summary["segment"], summary["segment_name"], strict=True)
+        shorten(f"{c}  {own_part(n, c.split('/')[0])}")
+        for c, n in zip(summary["segment"], summary["segment_name"], strict=True)
     }
     assert set(rows) == expected and len(rows) == len(expected)
-    assert f"{odd_name} (active/0)" in rows
+    assert f"active/0  {odd_name}" in rows
     # rows follow the rule priority of the base segments
-    first_base = [r.rsplit("(", 1)[1].split("/")[0] for r in rows]
+    first_base = [r.split("/")[0] for r in rows]
     priority = [b for b in model.metrics_.index if b in set(first_base)]
     assert list(dict.fromkeys(first_base)) == priority
     features = [t.get_text() for t in ax.get_xticklabels()]
     assert set(features) == set(model.profiles_["feature"])
     image = ax.get_images()[0].get_array()
     for i, label in enumerate(rows):
-        code = label.rsplit("(", 1)[1].rstrip(")")
+        code = label.split("  ")[0]
         for j, feature in enumerate(features):
             expected_value = _cell(model.profiles_, code, feature, "std_diff")
             if np.isnan(expected_value):
@@ -77,3 +80,14 @@ def test_empty_base_segment_has_no_profile(model):
 def test_unknown_value_is_refused(model):
     with pytest.raises(ConfigError, match=r"value 'zscore'.*'std_diff', 'lift'"):
         plot_profile_heatmap(model, value="zscore")
+
+
+def test_forty_sub_segments_stay_readable(wide_model, layout):
+    fig = plot_profile_heatmap(wide_model)
+    layout.size(fig)
+    layout.texts(fig)
+    ax = fig.axes[0]
+    assert len(ax.get_yticklabels()) == 40
+    assert all(t.get_visible() for t in ax.get_yticklabels() + ax.get_xticklabels())
+    finite = np.isfinite(np.ma.filled(ax.get_images()[0].get_array(), np.nan)).sum()
+    assert len(ax.texts) == finite  # every profiled cell writes its value

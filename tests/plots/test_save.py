@@ -75,3 +75,14 @@ def test_segments_left_whole_get_their_k_selection_plot(shop_facts, tmp_path):
     assert [n for n in names if n.startswith("k_selection_")] == [
         f"k_selection_{name}.png" for name in scored
     ]
+
+
+def test_save_all_bar_names_each_plot(model, tmp_path, capsys):
+    from metaseg.plots import save_all
+
+    seen: list[str] = []
+    paths = save_all(model, tmp_path / "a", progress=seen.append)
+    assert seen == [p.stem for p in paths]
+    assert capsys.readouterr().err == ""
+    save_all(model, tmp_path / "b", progress=True)
+    assert f"0/{len(paths)}" in capsys.readouterr().err

@@ -50,3 +50,16 @@ def test_bad_sample_size_and_seed(model, shop_facts):
         plot_silhouette(model, shop_facts, "dormant", sample_size="all")
     with pytest.raises(ConfigError, match=r"random_state must be an integer"):
         plot_silhouette(model, shop_facts, "dormant", random_state=0.5)
+
+
+def test_legend_stands_outside_the_bands(wide_model, wide_facts, layout):
+    """Five bands filling the axes: the legend is beside them, never on them."""
+    fig = plot_silhouette(wide_model, wide_facts, "hibernating")
+    layout.size(fig)
+    layout.texts(fig)
+    layout.legend(fig)
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    legend, frame = ax.get_legend().get_window_extent(renderer), ax.get_window_extent(renderer)
+    assert legend.x0 >= frame.x1  # right of the axes, where no band can reach
+    assert len(ax.get_yticklabels()) == 5

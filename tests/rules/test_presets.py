@@ -176,6 +176,68 @@ def test_lifecycle_thresholds_are_parameters():
     assert got.iloc[11] == "dormant"
 
 
+def test_a_preset_with_one_parameter_changed():
+    facts = _lifecycle_facts()
+    overridden = {"preset": "lifecycle", "params": {"hesitant_cart_min_days": 0}}
+    seg = RuleSegmenter(rules=overridden).fit(facts.drop(columns="expected"))
+    got = seg.predict(facts)
+    # a cart half a day ago is now hesitant (it was active with the preset's 1 day) ...
+    assert facts["expected"].iloc[3] == "active" and got.iloc[3] == "hesitant"
+    # ... and nothing else moved: every other threshold is the preset's
+    others = np.arange(len(facts)) != 3
+    assert got[others].tolist() == facts["expected"][others].tolist()
+    assert seg.spec_.name == "lifecycle"
+    assert seg.spec_.params == {**parse_rules("lifecycle").params, "hesitant_cart_min_days": 0}
+    # the same document written as YAML
+    text = "preset: lifecycle\nparams: {hesitant_cart_min_days: 0}\n"
+    assert parse_rules(text) == seg.spec_
+    # no params: the preset itself
+    assert parse_rules({"preset": "lifecycle"}) == parse_rules("lifecycle")
+
+
+def test_a_preset_override_from_a_yaml_config():
+    from metaseg.config import load_config
+
+    config = load_config(
+        "segmentation:\n"
+        "  rules:\n"
+        "    preset: lifecycle\n"
+        "    params: {hesitant_cart_min_days: 0, active_max_recency_days: 4}\n"
+    )
+    facts = _lifecycle_facts()
+    with pytest.warns(RuleWarning):  # 'active' holds nobody at 4 days
+        got = RuleSegmenter(rules=config.segmentation.rules).fit(facts).predict(facts)
+    assert got.iloc[3] == "hesitant" and got.iloc[11] == "dormant"
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (
+            {"preset": "lifecycle", "params": {"hesitant_min_days": 0}},
+            r"params\.hesitant_min_days: preset 'lifecycle' has no parameter "
+            r"'hesitant_min_days'\. Did you mean 'hesitant_cart_min_days'.*Known parameters: "
+            r"\['active_max_recency_days', .*'new_max_tenure_days'\]",
+        ),
+        ({"preset": "rfm", "params": {"bins": 4}}, "preset 'rfm' has no parameter 'bins'.*none"),
+        ({"preset": "lifecycl"}, "preset 'lifecycl' does not exist. Did you mean 'lifecycle'"),
+        ({"preset": ["lifecycle"]}, "preset list does not exist"),
+        (
+            {"preset": "lifecycle", "segments": []},
+            "may only hold 'preset' and 'params', got \\['segments'\\].*copy the preset",
+        ),
+        ({"preset": "lifecycle", "params": [1]}, "params: expected a mapping"),
+        (
+            {"preset": "lifecycle", "params": {"hesitant_cart_min_days": {"a": 1}}},
+            r"params\.hesitant_cart_min_days",
+        ),
+    ],
+)
+def test_preset_overrides_are_checked(document, message):
+    with pytest.raises(RuleError, match=message):
+        parse_rules(document)
+
+
 def test_value_tiers_rank_paying_customers_only():
     facts = pd.DataFrame({"monetary": [0.0, -5.0, np.nan, 10, 20, 30, 40, 50, 60, 70, 80]})
     seg = RuleSegmenter(rules="value_tiers").fit(facts)

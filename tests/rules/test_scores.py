@@ -7,13 +7,23 @@ import pandas as pd
 import pytest
 
 from metaseg.exceptions import DataError
-from metaseg.rules.scores import apply_cut_points, code_strings, learn_cut_points
+from metaseg.rules.scores import (
+    apply_cut_points,
+    code_strings,
+    learn_cut_pairs,
+    learn_cut_points,
+)
 
 TIES = ["average", "min", "max", "dense", "first"]
 
 
-def _score(values, bins, ties="average", **kwargs):
+def _score(values, bins, ties="average", keys=None, **kwargs):
     values = np.asarray(values, dtype="float64")
+    if ties == "first":
+        # by default the keys are the row positions: pandas' order of appearance
+        keys = np.arange(len(values)) if keys is None else np.asarray(keys)
+        cuts, cut_keys = learn_cut_pairs(values, keys, bins=bins)
+        return apply_cut_points(values, cuts, keys=keys, cut_keys=cut_keys, **kwargs)
     return apply_cut_points(values, learn_cut_points(values, bins=bins, ties=ties), **kwargs)
 
 
@@ -47,8 +57,9 @@ def test_ties_choose_where_a_straddling_group_goes():
     #   min/first: rank 2 -> score 1;  average: rank 4.5 -> score 2;  max: rank 7 -> 2.
     # dense ranks the distinct values 1..5, cut at 7/3 and 11/3: 1 and 2 -> 1, 3 -> 2,
     # 4 and 5 -> 3.
+    # first: the six 2s are ranked 2..7 in row order and split at the edge 4.
     values = np.array([1, 2, 2, 2, 2, 2, 2, 3, 4, 5], dtype=float)
-    assert _score(values, 3, "first").tolist() == [1, 1, 1, 1, 1, 1, 1, 3, 3, 3]
+    assert _score(values, 3, "first").tolist() == [1, 1, 1, 1, 2, 2, 2, 3, 3, 3]
     assert _score(values, 3, "min").tolist() == [1, 1, 1, 1, 1, 1, 1, 3, 3, 3]
     assert _score(values, 3, "average").tolist() == [1, 2, 2, 2, 2, 2, 2, 3, 3, 3]
     assert _score(values, 3, "max").tolist() == [1, 2, 2, 2, 2, 2, 2, 3, 3, 3]
@@ -58,7 +69,7 @@ def test_ties_choose_where_a_straddling_group_goes():
 def test_equal_values_always_share_a_score_whatever_the_row_order():
     rng = np.random.default_rng(3)
     values = rng.integers(0, 6, size=300).astype(float)
-    for ties in TIES:
+    for ties in TIES[:-1]:  # all but first, which splits equal values on purpose
         scores = _score(values, 5, ties)
         shuffled = rng.permutation(len(values))
         cuts_a = learn_cut_points(values, bins=5, ties=ties)
@@ -123,3 +134,66 @@ def test_code_strings_join_digits_and_keep_zeros():
     assert code_strings(long).tolist() == ["543543", "000000", "129129"]
     with pytest.raises(ValueError, match="at least one score"):
         code_strings([])
+
+
+def _pandas_first(values: np.ndarray, keys: np.ndarray, bins: int) -> np.ndarray:
+    """The textbook recipe: sort by key, ``rank(method="first")``, then ``qcut``."""
+    frame = pd.DataFrame({"v": values, "k": keys}).sort_values("k", kind="stable")
+    ranked = frame["v"].rank(method="first")
+    scores = pd.qcut(ranked, bins, labels=False) + 1
+    return scores.reindex(range(len(values))).to_numpy()
+
+
+@pytest.mark.parametrize("bins", [3, 5, 7])
+@pytest.mark.parametrize("text_keys", [False, True])
+def test_first_equals_rank_first_then_qcut_in_key_order(bins, text_keys):
+    checked = 0
+    for n in range(bins + 1, 400, 37):
+        if any((n - 1) * k % bins == 0 for k in range(1, bins)):
+            continue  # a rank exactly on an edge: pandas' float quantiles may misplace it
+        rng = np.random.default_rng(n)
+        values = rng.integers(0, 4, size=n).astype(float)  # few values, many ties
+        ids = rng.permutation(n) + 1000
+        keys = np.array([f"c{i}" for i in ids], dtype=object) if text_keys else ids
+        got = _score(values, bins, "first", keys=keys)
+        np.testing.assert_array_equal(got, _pandas_first(values, keys, bins))
+        # every score holds its share: sizes differ by at most one
+        sizes = np.bincount(got, minlength=bins + 1)[1:]
+        assert sizes.max() - sizes.min() <= 1
+        checked += 1
+    assert checked >= 3
+
+
+def test_first_does_not_depend_on_row_order():
+    rng = np.random.default_rng(5)
+    values = rng.integers(1, 4, size=101).astype(float)
+    ids = rng.permutation(101)
+    cuts_a, keys_a = learn_cut_pairs(values, ids, bins=5)
+    order = rng.permutation(101)
+    cuts_b, keys_b = learn_cut_pairs(values[order], ids[order], bins=5)
+    assert cuts_a.tolist() == cuts_b.tolist() and keys_a.tolist() == keys_b.tolist()
+    missing = values.copy()
+    missing[::10] = np.nan  # missing values (and their keys) are left out
+    cuts_c, _ = learn_cut_pairs(missing, ids, bins=5)
+    assert not np.isnan(cuts_c).any()
+
+
+def test_first_places_a_new_value_on_an_edge_by_its_key():
+    # Ten customers, ids 0..9, seven of whom bought once: the ones hold ranks 1..7; the
+    # rank scale is cut at 4 and 7 (closed on the right), i.e. after ids 3 and 6.
+    values = np.array([1, 1, 1, 1, 1, 1, 1, 2, 3, 4], dtype=float)
+    ids = np.arange(10)
+    cuts, cut_keys = learn_cut_pairs(values, ids, bins=3)
+    assert cuts.tolist() == [1.0, 1.0] and cut_keys.tolist() == [3, 6]
+    new_values = np.array([1.0, 1.0, 1.0, 1.0, 0.5, 1.5, np.nan])
+    new_ids = np.array([-1, 3, 4, 99, 50, 50, 50])
+    scores = apply_cut_points(new_values, cuts, keys=new_ids, cut_keys=cut_keys)
+    # on the edge value 1: ids up to 3 score 1, 4..6 score 2, larger ids score 3;
+    # values off the edges are scored by value alone, missing ones get the missing score
+    assert scores.tolist() == [1, 1, 2, 3, 1, 3, 1]
+    with pytest.raises(ValueError, match="keys"):
+        apply_cut_points(new_values, cuts, cut_keys=cut_keys)
+    with pytest.raises(ValueError, match="learn_cut_pairs"):
+        learn_cut_points(values, bins=3, ties="first")
+    with pytest.raises(DataError, match="missing"):
+        learn_cut_pairs(np.array([np.nan]), np.array([1]), bins=3)

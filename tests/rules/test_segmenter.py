@@ -98,7 +98,13 @@ def test_learned_cut_points_are_reused_on_new_customers():
     seg = RuleSegmenter(rules=RF_RULES).fit(month1)
     # recency in month 1 spans 0..398 days; quintile cut points near 79, 159, 239, 319.
     np.testing.assert_allclose(seg.cut_points_["R"], [78.0, 158.0, 238.0, 318.0])
-    month2 = pd.DataFrame({"recency_days": [1.0, 2.0, 3.0, 500.0], "frequency": [1, 1, 1, 1]})
+    month2 = pd.DataFrame(
+        {
+            "customer_id": ["n1", "n2", "n3", "n4"],
+            "recency_days": [1.0, 2.0, 3.0, 500.0],
+            "frequency": [1, 1, 1, 1],
+        }
+    )
     scores = seg.transform(month2)["R"].tolist()
     # Scored against month 1: the three recent customers all get R=5 and the old one R=1,
     # where re-ranking month 2 on its own would have spread them over 1..5.
@@ -340,3 +346,81 @@ def test_unknown_fact_names_the_segment_the_column_and_close_matches():
     message = str(info.value)
     assert "'recncy_days' (used by segment 'typo'; did you mean 'recency_days'?)" in message
     assert "Available columns: ['customer_id', 'frequency', 'recency_days']" in message
+
+
+FIRST_RULES = {
+    "scores": {"F": {"fact": "frequency", "bins": 5, "ties": "first"}},
+    "segments": [
+        {"name": "top", "condition": {"code": "F", "matches": "5"}},
+        {"name": "low", "condition": {"code": "F", "matches": "[1-2]"}},
+    ],
+}
+
+
+def _tied_facts(n: int = 203, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    ids = rng.permutation(n) + 10_000
+    return pd.DataFrame(
+        {"customer_id": ids, "frequency": rng.choice([1, 1, 1, 2, 2, 3, 5], size=n)},
+        index=pd.RangeIndex(n) * 3,
+    )
+
+
+def test_ties_first_splits_equal_values_by_customer_id_like_rank_first_then_qcut():
+    facts = _tied_facts()
+    seg = RuleSegmenter(rules=FIRST_RULES)
+    got = seg.fit_predict(facts)
+    # fit_predict is the same as fitting, then scoring the same customers again
+    assert got.tolist() == RuleSegmenter(rules=FIRST_RULES).fit(facts).predict(facts).tolist()
+    scores = seg.transform(facts)["F"]
+    ordered = facts.sort_values("customer_id")
+    expected = pd.qcut(ordered["frequency"].rank(method="first"), 5, labels=False) + 1
+    assert scores.tolist() == expected.reindex(facts.index).tolist()
+    assert np.bincount(scores, minlength=6)[1:].tolist() == [41, 40, 41, 40, 41]
+    # the cut points are (frequency, customer_id) pairs
+    assert seg.cut_points_["F"].tolist() == sorted(seg.cut_points_["F"].tolist())
+    assert len(seg.cut_keys_["F"]) == 4 and set(seg.cut_keys_["F"]) <= set(facts["customer_id"])
+    # the same customers in another row order get the same scores
+    shuffled = facts.sample(frac=1.0, random_state=0)
+    again = RuleSegmenter(rules=FIRST_RULES).fit(shuffled).transform(shuffled)["F"]
+    assert again.sort_index().tolist() == scores.sort_index().tolist()
+
+
+def test_ties_first_places_a_new_customer_on_an_edge_by_its_id():
+    facts = _tied_facts()
+    seg = RuleSegmenter(rules=FIRST_RULES).fit(facts)
+    value, key = seg.cut_points_["F"][0], seg.cut_keys_["F"][0]
+    new = pd.DataFrame(
+        {"customer_id": [key - 1, key, key + 1, 1], "frequency": [value, value, value, 99]}
+    )
+    scores = seg.transform(new)["F"].tolist()
+    # an id up to the edge customer's takes the lower score, a larger id the next one
+    assert scores[:3] == [1, 1, 2] and scores[3] == 5
+
+
+def test_ties_first_needs_its_key_column_with_values_of_one_kind():
+    facts = _tied_facts()
+    with pytest.raises(RuleError, match=r"scores\.F\.tie_break.*'customer_id'.*ties: min"):
+        RuleSegmenter(rules=FIRST_RULES).fit(facts.drop(columns="customer_id"))
+    seg = RuleSegmenter(rules=FIRST_RULES).fit(facts)
+    text_ids = facts.assign(customer_id=facts["customer_id"].astype(str))
+    with pytest.raises(DataError, match="held numbers when the rules were fit"):
+        seg.predict(text_ids)
+    holes = facts.assign(customer_id=facts["customer_id"].astype("Int64"))
+    holes.loc[holes.index[:2], "customer_id"] = pd.NA
+    with pytest.raises(DataError, match="2 customers .* no 'customer_id'"):
+        RuleSegmenter(rules=FIRST_RULES).fit(holes)
+    other = {**FIRST_RULES, "scores": {"F": {**FIRST_RULES["scores"]["F"], "tie_break": "age"}}}
+    with pytest.raises(RuleError, match="'age'"):
+        RuleSegmenter(rules=other).fit(facts)
+    # another key: equal frequencies ordered by age
+    aged = facts.assign(age=np.arange(len(facts))[::-1])
+    seg = RuleSegmenter(rules=other).fit(aged)
+    assert seg.spec_.required_facts == ("frequency", "age")
+    expected = (
+        pd.qcut(aged.sort_values("age")["frequency"].rank(method="first"), 5, labels=False) + 1
+    )
+    assert seg.transform(aged)["F"].tolist() == expected.reindex(aged.index).tolist()
+    wrong = {"fact": "frequency", "ties": "min", "tie_break": "age"}
+    with pytest.raises(RuleError, match="tie_break.*ties: first only"):
+        RuleSegmenter(rules={**FIRST_RULES, "scores": {"F": wrong}}).fit(aged)

@@ -115,3 +115,30 @@ def test_bad_arguments(spark: Any, shop: Any, spark_events: Any) -> None:
         compute_facts_spark(spark, spark_events, as_of=AS_OF, windows=(0,))
     with pytest.raises(DataError, match="compute_facts"):
         compute_facts_spark(spark, shop.events, as_of=AS_OF)
+
+
+@pytest.mark.parametrize(
+    "durations", ["whole_days", {"recency_days": "whole_days", "tenure_days": "whole_days"}]
+)
+def test_spark_whole_day_durations_equal_duckdb(
+    spark: Any, shop: Any, spark_events: Any, spark_customers: Any, durations: Any
+) -> None:
+    events = shop.events[EVENT_COLUMNS]
+    # custom duration facts follow a global setting (a mapping names only built-in ones here)
+    custom = {"days_since_view": {"aggregate": "days_since", "event_type": "view"}}
+    expected = compute_facts(
+        events, shop.customers, as_of=AS_OF, durations=durations, custom=custom
+    )
+    got = compute_facts_spark(
+        spark, spark_events, spark_customers, as_of=AS_OF, durations=durations, custom=custom
+    )
+    _assert_same_facts(expected, got, [*fact_columns(), "days_since_view"])
+    actual = _as_pandas(got)
+    whole = [name for name, unit in expected.attrs["durations"].items() if unit == "whole_days"]
+    assert "recency_days" in whole
+    for name in whole:  # exactly equal, and whole numbers
+        want = expected[name].to_numpy(dtype="float64")
+        np.testing.assert_array_equal(actual[name].to_numpy(dtype="float64"), want, name)
+        assert np.all(np.isnan(want) | (want == np.floor(want))), name
+    fractional = compute_facts(events, shop.customers, as_of=AS_OF)
+    assert (fractional["recency_days"] != expected["recency_days"]).any()

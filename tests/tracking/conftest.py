@@ -26,6 +26,7 @@ from metaseg.datasets import make_shop
 from metaseg.facts import compute_facts
 from metaseg.model import MetaSegmenter
 from metaseg.plots import save_all
+from metaseg.report import write_report
 
 REPO = Path(__file__).resolve().parents[2]
 SHOP_CONFIG = REPO / "configs" / "shop.yaml"
@@ -135,6 +136,7 @@ def store(
         artifacts_dir=root / "out-a",
         tags={"team": "crm"},
         plots=save_all,
+        report=write_report,
     )
     run_b = log_fit(
         model_b,

@@ -32,6 +32,32 @@ def test_compare_an_experiment_puts_runs_side_by_side(store, model_a, model_b) -
     assert np.isnan(table.loc[1, "overall.stability_min"])
 
 
+def test_compare_shows_each_segments_k_silhouette_stability_and_features(
+    store, model_a, model_b
+) -> None:
+    table = compare("shop-exp", tracking_uri=store.uri)
+    for i, model in enumerate((model_a, model_b)):
+        got = table.iloc[i]
+        for segment, metrics in model.metrics_.iterrows():
+            prefix = f"segment.{segment}."
+            for metric in ("k", "silhouette", "stability"):
+                expected = metrics[metric]
+                if pd.isna(expected):
+                    assert np.isnan(got[prefix + metric]), (segment, metric)
+                else:
+                    assert got[prefix + metric] == pytest.approx(expected), (segment, metric)
+            features = model.segments_[segment].features
+            assert got[prefix + "features"] == (", ".join(features) if features else None)
+    # model_b clusters on the basket preset, model_a on the default: the lists differ
+    split = [s for s in model_a.metrics_.index if model_a.metrics_.loc[s, "split"]]
+    assert any(
+        table.loc[0, f"segment.{s}.features"] != table.loc[1, f"segment.{s}.features"]
+        for s in split
+    )
+    # model_a measured stability, model_b did not
+    assert np.isfinite(table.loc[0, [f"segment.{s}.stability" for s in split]].astype(float)).all()
+
+
 def test_compare_selected_runs(store) -> None:
     table = compare([store.run_b, store.run_a.run_id], tracking_uri=store.uri)
     # oldest first, whatever the order asked

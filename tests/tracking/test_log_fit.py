@@ -18,7 +18,8 @@ from metaseg import schema
 from metaseg.exceptions import ConfigError, DataError
 from metaseg.model import MetaSegmenter
 from metaseg.tracking import log_fit
-from metaseg.tracking.names import LABELS_PATH
+from metaseg.tracking.names import LABELS_PATH, REPORT_PATH
+from metaseg.tracking.run_data import fit_params
 
 from .conftest import SHOP_CONFIG, client_for
 
@@ -43,6 +44,28 @@ def test_fit_run_describes_the_logged_run(store, model_a) -> None:
     assert mlflow_run.info.run_name == "fit-a"
     assert mlflow_run.info.status == "FINISHED"
     assert mlflow_run.info.experiment_id == run.experiment_id
+
+
+def test_params_hold_only_the_segmentation_parameters(store, model_a, model_b) -> None:
+    for run, model in ((store.run_a, model_a), (store.run_b, model_b)):
+        params = _run(store, run).data.params
+        assert params == fit_params(model)
+        assert not {"run_id", "model_name", "model_version", "as_of"} & params.keys()
+        assert not any(key.startswith("kinds") for key in params)
+        assert "None" not in {params.get("model_version"), params.get("run_id")}
+
+
+def test_the_report_page_is_logged_when_a_writer_is_given(store, model_a) -> None:
+    client = client_for(store.uri)
+    logged = {a.path for a in client.list_artifacts(store.run_a.run_id, "report")}
+    assert logged == {REPORT_PATH}
+    page = Path(client.download_artifacts(store.run_a.run_id, REPORT_PATH, str(store.root)))
+    text = page.read_text(encoding="utf-8")
+    for code in model_a.summary_["segment"]:
+        assert f'data-segment="{code}"' in text
+    assert (store.run_a.local_dir / REPORT_PATH).is_file()
+    # run b was logged without a report writer
+    assert not list(client.list_artifacts(store.run_b.run_id, "report"))
 
 
 def test_params_are_the_flattened_resolved_config(store, model_a) -> None:

@@ -118,10 +118,11 @@ def test_pyfunc_round_trip_with_timestamp_and_category_columns(
         artifacts_dir=tmp_path / "out",
     )
     loaded = mlflow.pyfunc.load_model(run.model_uri)
-    declared = {
-        c["name"]: c["type"] for c in json.loads(loaded.metadata.get_input_schema().to_json())
-    }
-    assert set(declared) == set(model_c.feature_columns_)
+    schema_ = json.loads(loaded.metadata.get_input_schema().to_json())
+    required = {c["name"] for c in schema_ if c.get("required", True)}
+    optional = {c["name"] for c in schema_ if not c.get("required", True)}
+    assert required == set(model_c.feature_columns_)
+    assert optional == set(shop_facts.columns) - set(model_c.feature_columns_)
     as_of = pd.Timestamp(shop_facts.attrs["as_of"])
     expected = model_c.predict(shop_facts, as_of=as_of)
     got = loaded.predict(shop_facts[model_c.feature_columns_], params={"as_of": as_of.isoformat()})
@@ -130,6 +131,7 @@ def test_pyfunc_round_trip_with_timestamp_and_category_columns(
     assert set(got[schema.AS_OF]) == {as_of}
     assert set(got[schema.RUN_ID]) == {run.run_id}
     assert set(got[schema.BASE_SEGMENT]) >= {"fresh", "women"}
-    # without as_of the within_days rule cannot be evaluated: the model says so
-    with pytest.raises(Exception, match="as_of"):
-        loaded.predict(shop_facts[model_c.feature_columns_])
+    # without as_of the within_days rule is evaluated as of the fit facts' date
+    default = loaded.predict(shop_facts[model_c.feature_columns_])
+    assert set(default[schema.AS_OF]) == {pd.Timestamp(model_c.as_of_)}
+    assert default[schema.SEGMENT].tolist() == expected[schema.SEGMENT].tolist()
