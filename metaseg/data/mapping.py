@@ -58,10 +58,10 @@ from pydantic import (
 from metaseg import schema
 from metaseg._messages import available, did_you_mean
 from metaseg._paths import PRESETS_DIR
-from metaseg.data.categories import CategoryKeywords, CategoryTopLevel, category_source
 from metaseg._yaml import config_error_from_pydantic, load_yaml
 from metaseg.data._columns import separator_hint
 from metaseg.data._models import StrictModel, pydantic_errors
+from metaseg.data.categories import CategoryKeywords, CategoryTopLevel, category_source
 from metaseg.data.cleaning import CleanStep, needs_all_columns, step_columns
 from metaseg.data.conditions import Condition, columns_of
 from metaseg.data.policy import ValidationPolicy
