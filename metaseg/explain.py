@@ -89,19 +89,20 @@ def explain_customers(
         )
     part = facts.iloc[position]
     labels = model.predict(part, as_of=as_of)
-    scored = model.rules_.transform(part, as_of=as_of)
     proba = model.predict_proba(part, as_of=as_of)
     by_customer = dict(list(proba.groupby(schema.CUSTOMER_ID, sort=False)))
-    rules = {segment.name: segment for segment in model.rules_.spec_.segments}
-    score_names = list(model.rules_.spec_.scores)
+    # a combined rule model explains each of its presets' rules; a plain one its own
+    sources = [_RuleSource(rules, part, as_of) for rules in _rule_parts(model.rules_)]
     profiles = model.profiles_
     records = []
     for row in range(len(part)):
         label = labels.iloc[row]
         base = str(label[schema.BASE_SEGMENT])
         code = str(label[schema.SEGMENT])
-        rule, rule_facts = _rule(rules.get(base), part.iloc[row], base)
-        scores = ", ".join(f"{name}={int(scored[name].iloc[row])}" for name in score_names)
+        matched = [source.rule(row, part.iloc[row]) for source in sources]
+        rule = " × ".join(text for text, _ in matched)
+        rule_facts = ", ".join(values for _, values in matched if values)
+        scores = ", ".join(filter(None, (source.scores(row) for source in sources)))
         features = _features(profiles, code, part.iloc[row], base, top_n)
         mine = by_customer[label[schema.CUSTOMER_ID]]
         record = {
@@ -116,6 +117,28 @@ def explain_customers(
         }
         records.append(record)
     return pd.DataFrame.from_records(records, columns=list(EXPLAIN_COLUMNS))
+
+
+def _rule_parts(rules: Any) -> list[Any]:
+    """The fitted rule segmenters behind ``model.rules_`` (each preset of a combination)."""
+    return list(getattr(rules, "parts_", [rules]))
+
+
+class _RuleSource:
+    """One fitted rule segmenter's segments and scores for the customers explained."""
+
+    def __init__(self, rules: Any, part: pd.DataFrame, as_of: Any) -> None:
+        self.segments = rules.predict(part, as_of=as_of)
+        self.scored = rules.transform(part, as_of=as_of)
+        self.by_name = {segment.name: segment for segment in rules.spec_.segments}
+        self.score_names = list(rules.spec_.scores)
+
+    def rule(self, row: int, values: pd.Series) -> tuple[str, str]:
+        segment = str(self.segments.iloc[row])
+        return _rule(self.by_name.get(segment), values, segment)
+
+    def scores(self, row: int) -> str:
+        return ", ".join(f"{name}={int(self.scored[name].iloc[row])}" for name in self.score_names)
 
 
 def _rule(segment: Any, row: pd.Series, base: str) -> tuple[str, str]:

@@ -127,3 +127,25 @@ def test_meta_segmenter_fits_within_combined_cells(facts: pd.DataFrame) -> None:
     assert isinstance(model.rules_, CombinedRuleSegmenter)
     assert not isinstance(rule_segmenter("rfm"), CombinedRuleSegmenter)
     assert isinstance(rule_segmenter("rfm"), RuleSegmenter)
+
+
+def test_explain_names_the_rule_of_each_combined_preset(facts: pd.DataFrame) -> None:
+    spec = {
+        "rules": RULES,
+        "default": {"algorithm": "kmeans", "features": {"features": "behaviour"}},
+        "n_bootstrap": 0,
+        "min_segment_size": 100,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = MetaSegmenter.from_config(spec).fit(facts)
+        ids = facts["customer_id"].head(5)
+        explained = model.explain(ids, facts)
+    parts = model.rules_.transform(facts.head(5))
+    first, second = model.rules_.spec_combine_.parts
+    for row, (_, customer) in zip(explained.itertuples(), parts.iterrows(), strict=True):
+        # one rule per preset, joined; each names the segment that preset gave
+        left, right = row.rule.split(" × ")
+        assert left.startswith(f"{customer[first]}:")
+        assert right.startswith(f"{customer[second]}:")
+        assert row.segment.startswith(customer["base_segment"])
