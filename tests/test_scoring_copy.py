@@ -77,9 +77,7 @@ def test_the_scoring_copy_answers_as_the_fitted_model(fitted, facts):
     assert lean.summary_text() == model.summary_text()
     # the fitted model is untouched: its labels and clusterers' fit rows are still there
     assert len(model.labels_) == len(facts)
-    assert all(
-        hasattr(seg.clusterer, "labels_") for seg in model.segments_.values() if seg.split
-    )
+    assert all(hasattr(seg.clusterer, "labels_") for seg in model.segments_.values() if seg.split)
 
 
 def test_the_scoring_copy_is_smaller_and_leaves_out_every_fit_row(fitted, facts):
