@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from metaseg._yaml import check_nesting, config_error_from_pydantic, load_yaml
+from metaseg.clv.settings import CLVSettings
 from metaseg.exceptions import ConfigError
 from metaseg.facts.custom import CustomFacts, parse_custom_facts
 from metaseg.segmentation_spec import SegmentationSpec
@@ -66,6 +67,8 @@ class FactsSection(_Section):
     #: (``{recency_days: whole_days}``); see :mod:`metaseg.facts.durations`.
     durations: str | dict[str, str] = "fractional"
     custom: CustomFacts = Field(default_factory=CustomFacts)
+    #: Potential-value facts (p_alive, expected_purchases_{h}d, clv_{h}d, ...); None: off.
+    clv: CLVSettings | None = None
 
     @field_validator("custom", mode="before")
     @classmethod

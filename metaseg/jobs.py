@@ -106,12 +106,18 @@ def _read_files(
     return Inputs(ev, cu, report, source=str(events_path))
 
 
-def build_facts(inputs: Inputs, config: MetasegConfig, *, as_of: Any = None) -> pd.DataFrame:
-    """Compute the customer facts of a job's inputs (see :func:`metaseg.facts.compute_facts`)."""
+def build_facts(
+    inputs: Inputs, config: MetasegConfig, *, as_of: Any = None, clv: Any = None
+) -> pd.DataFrame:
+    """Compute the customer facts of a job's inputs (see :func:`metaseg.facts.compute_facts`).
+
+    ``clv``, a fitted :class:`~metaseg.clv.CLVModel` (a model's ``clv_`` at scoring), adds
+    its potential-value facts as of the same date.
+    """
     from metaseg.facts import compute_facts
 
     as_of = as_of if as_of is not None else config.as_of
-    return compute_facts(
+    facts = compute_facts(
         inputs.events,
         inputs.customers,
         as_of=as_of,
@@ -120,13 +126,48 @@ def build_facts(inputs: Inputs, config: MetasegConfig, *, as_of: Any = None) -> 
         durations=config.facts.durations,
         custom=config.facts.custom,
     )
+    if clv is not None:
+        from metaseg.clv import add_clv_facts
+
+        facts = add_clv_facts(facts, inputs.events, clv, report=inputs.report)
+    return facts
 
 
-def fit_model(config: MetasegConfig, facts: pd.DataFrame, *, progress: Any = None) -> Any:
-    """Fit a :class:`~metaseg.model.MetaSegmenter` from the config's segmentation block."""
+def fit_clv_facts(
+    inputs: Inputs, facts: pd.DataFrame, config: MetasegConfig, hooks: JobHooks | None = None
+) -> tuple[pd.DataFrame, Any]:
+    """Fit the potential-value model of ``facts.clv`` (its ``as_of`` ends the calibration)
+    and add its facts; without ``facts.clv`` return the facts as they are and None."""
+    settings = config.facts.clv
+    if settings is None:
+        return facts, None
+    from metaseg.clv import add_clv_facts, fit_clv_model
+
+    clv = fit_clv_model(inputs.events, facts, settings)
+    bg, gg = clv.bgnbd_, clv.gamma_gamma_
+    (hooks or JobHooks()).message(
+        f"potential value: BG/NBD r={bg.r:.3g} alpha={bg.alpha:.3g} a={bg.a:.3g} b={bg.b:.3g} "
+        f"on {bg.n_customers:,} buyers; Gamma-Gamma p={gg.p:.3g} q={gg.q:.3g} "
+        f"gamma={gg.gamma:.3g} on {gg.n_customers:,} repeat buyers"
+    )
+    inputs.report.add(
+        "clv_facts",
+        "info",
+        "repeat customers left out of the spend model (repeat purchases worth 0)",
+        rows=gg.n_without_value,
+        unit="customers",
+    )
+    return add_clv_facts(facts, inputs.events, clv, report=inputs.report), clv
+
+
+def fit_model(
+    config: MetasegConfig, facts: pd.DataFrame, *, progress: Any = None, clv: Any = None
+) -> Any:
+    """Fit a :class:`~metaseg.model.MetaSegmenter` from the config's segmentation block
+    (``clv``: the potential-value model whose facts ``facts`` holds, kept with it)."""
     from metaseg.model import MetaSegmenter
 
-    return MetaSegmenter.from_config(config.segmentation).fit(facts, progress=progress)
+    return MetaSegmenter.from_config(config.segmentation).fit(facts, progress=progress, clv=clv)
 
 
 @dataclass(frozen=True)
@@ -197,6 +238,10 @@ def run_fit(
     inputs, facts = _read_and_compute(config, events, customers, as_of, hooks)
     hooks.message(f"data: {inputs.source}: {len(inputs.events):,} events")
     hooks.message(f"facts: {len(facts):,} customers as of {facts.attrs.get('as_of')}")
+    clv = None
+    if config.facts.clv is not None:
+        with hooks.stage("fitting the potential-value model"):
+            facts, clv = fit_clv_facts(inputs, facts, config, hooks)
     tracking = config.tracking
     register = register or tracking.register_name
     uri = tracking_uri or tracking.tracking_uri
@@ -209,7 +254,7 @@ def run_fit(
             update={"segmentation": config.segmentation.model_copy(update={"names": {}})}
         )
     with hooks.stage("sub-segmenting") as advance:
-        model = fit_model(config, facts, progress=advance)
+        model = fit_model(config, facts, progress=advance, clv=clv)
     if champion is not None:
         model = keep_identities(model, champion, facts, names, hooks)
     with hooks.stage("logging to MLflow"):
@@ -371,7 +416,8 @@ def run_score(
     hooks = hooks or JobHooks()
     with hooks.stage("loading the model"):
         loaded = _load_promoted(model, tracking_uri, hooks)
-    inputs, facts = _read_and_compute(config, events, customers, as_of, hooks)
+    clv = getattr(loaded.model, "clv_", None)
+    inputs, facts = _read_and_compute(config, events, customers, as_of, hooks, clv=clv)
     with hooks.stage("scoring"):
         labels = loaded.predict(facts)
     outcome = ScoreOutcome(loaded, inputs, facts, labels)
@@ -526,7 +572,8 @@ def run_drift(
 
     hooks = hooks or JobHooks()
     loaded = _load_promoted(model, tracking_uri, hooks)
-    inputs, facts_now = _read_and_compute(config, events, customers, as_of, hooks)
+    clv = getattr(loaded.model, "clv_", None)
+    inputs, facts_now = _read_and_compute(config, events, customers, as_of, hooks, clv=clv)
     if reference_facts is not None:
         reference = read_table(reference_facts)
     elif getattr(loaded.model, "drift_reference_", None) is not None:
@@ -554,7 +601,8 @@ def _fit_facts_again(inputs: Inputs, config: MetasegConfig, model: Any, hooks: J
         )
     before = inputs.events[inputs.events["timestamp"] < as_of]
     hooks.message(f"reference: facts recomputed as of the fit ({as_of:%Y-%m-%d})")
-    return build_facts(Inputs(before, inputs.customers), config, as_of=as_of)
+    clv = getattr(model, "clv_", None)
+    return build_facts(Inputs(before, inputs.customers), config, as_of=as_of, clv=clv)
 
 
 def save_drift_report(report: Any, folder: str | Path) -> list[Path]:
@@ -630,6 +678,7 @@ def run_validate(
 
     hooks = hooks or JobHooks()
     inputs, facts = _read_and_compute(config, events, customers, as_of, hooks)
+    facts, _ = fit_clv_facts(inputs, facts, config, hooks)
     rules = RuleSegmenter(rules=config.segmentation.rules).fit(facts)
     check_feature_columns(config.segmentation, facts, rules.segments_)
     return ValidateOutcome(inputs, facts, rules.coverage_)
@@ -714,10 +763,12 @@ def _read_and_compute(
     customers: str | Path | None,
     as_of: Any,
     hooks: JobHooks,
+    clv: Any = None,
 ) -> tuple[Inputs, pd.DataFrame]:
-    """The job's inputs and their facts, each step reported as a stage."""
+    """The job's inputs and their facts (with ``clv``'s potential-value facts), each step
+    reported as a stage."""
     with hooks.stage("reading data"):
         inputs = load_inputs(config, events=events, customers=customers, as_of=as_of)
     with hooks.stage("computing facts"):
-        facts = build_facts(inputs, config, as_of=as_of)
+        facts = build_facts(inputs, config, as_of=as_of, clv=clv)
     return inputs, facts

@@ -205,6 +205,9 @@ class MetaSegmenter(BaseEstimator):
     drift_reference_ : FactReference
         Histograms of the facts the model reads, over all fit customers and per base
         segment: the reference of :func:`metaseg.over_time.drift_report`.
+    clv_ : CLVModel or None
+        The potential-value model given to :meth:`fit` (part of the pickled, logged and
+        hash-checked model); None without one.
     identity_ : IdentityMatch, optional
         Set by :meth:`with_identities` when sub-segment ids were matched to a previous
         segmentation's.
@@ -288,6 +291,7 @@ class MetaSegmenter(BaseEstimator):
         as_of: Any = None,
         customers: Any = None,
         progress: bool | Callable[[str], None] | None = None,
+        clv: Any = None,
     ) -> MetaSegmenter:
         """Learn rules cut points, then features and clusterers inside each base segment.
 
@@ -307,6 +311,10 @@ class MetaSegmenter(BaseEstimator):
             A bar over the base segments: None (default) shows it in notebooks and
             terminals only, True / False always / never; a callable is called with each
             base segment's name instead (see :mod:`metaseg._progress`).
+        clv : CLVModel, optional
+            The fitted potential-value model whose facts (``p_alive``, ``clv_{h}d``, ...)
+            ``facts`` holds (:func:`metaseg.clv.add_clv_facts`); kept as ``clv_`` so
+            scoring computes them with the same model.
 
         Returns
         -------
@@ -359,6 +367,7 @@ class MetaSegmenter(BaseEstimator):
         self.rules_ = rules
         self.segments_ = fitted
         self.as_of_ = as_of
+        self.clv_ = clv
         self.feature_columns_ = _feature_columns(rules, fitted)
         self.n_features_in_ = len(self.feature_columns_)
         self.drift_reference_ = build_reference(
@@ -407,7 +416,9 @@ class MetaSegmenter(BaseEstimator):
             The labels table, one row per customer in the order of ``facts``.
         """
         check_is_fitted(self, "segments_")
-        facts, kind = _facts_of(facts, customers, as_of, self._windows(), "predict")
+        facts, kind = _facts_of(
+            facts, customers, as_of, self._windows(), "predict", clv=getattr(self, "clv_", None)
+        )
         _check_facts(facts)
         as_of = _resolve_as_of(facts, as_of)
         base = self.rules_.predict(facts, as_of=as_of)
@@ -1000,7 +1011,9 @@ class MetaSegmenter(BaseEstimator):
 
     def _training_facts(self, facts: Any, what: str) -> pd.DataFrame:
         """``facts`` in the order of ``labels_``, refused unless they are the fit customers."""
-        facts, _ = _facts_of(facts, None, self.as_of_, self._windows(), what)
+        facts, _ = _facts_of(
+            facts, None, self.as_of_, self._windows(), what, clv=getattr(self, "clv_", None)
+        )
         _check_facts(facts)
         ids = self.labels_[schema.CUSTOMER_ID]
         position = pd.Index(facts[schema.CUSTOMER_ID]).get_indexer(ids)
@@ -1153,7 +1166,9 @@ class MetaSegmenter(BaseEstimator):
         from metaseg.explain import explain_customers
 
         check_is_fitted(self, "segments_")
-        facts, _ = _facts_of(facts, None, as_of, self._windows(), "explain")
+        facts, _ = _facts_of(
+            facts, None, as_of, self._windows(), "explain", clv=getattr(self, "clv_", None)
+        )
         _check_facts(facts)
         return explain_customers(self, customer_ids, facts, as_of=as_of, top_n=top_n)
 
@@ -1161,7 +1176,9 @@ class MetaSegmenter(BaseEstimator):
         self, facts: Any, as_of: Any, what: str, kernel: Callable[..., Any], value: str
     ) -> pd.DataFrame:
         check_is_fitted(self, "segments_")
-        facts, _ = _facts_of(facts, None, as_of, self._windows(), what)
+        facts, _ = _facts_of(
+            facts, None, as_of, self._windows(), what, clv=getattr(self, "clv_", None)
+        )
         _check_facts(facts)
         as_of = _resolve_as_of(facts, as_of)
         base = np.asarray(self.rules_.predict(facts, as_of=as_of).astype(str))
@@ -1314,9 +1331,15 @@ def is_events(table: Any) -> bool:
 
 
 def _facts_of(
-    data: Any, customers: Any, as_of: Any, windows: tuple[int, ...] | None, what: str
+    data: Any,
+    customers: Any,
+    as_of: Any,
+    windows: tuple[int, ...] | None,
+    what: str,
+    clv: Any = None,
 ) -> tuple[Any, str]:
-    """The facts of ``data``: as given, or computed when it is the events; and which it was."""
+    """The facts of ``data``: as given, or computed when it is the events (with the
+    potential-value facts of ``clv``, the model's own, when it has one); and which it was."""
     import logging
 
     from metaseg._frames import as_arrow, as_pandas, is_arrow
@@ -1337,6 +1360,10 @@ def _facts_of(
     options: dict[str, Any] = {} if windows is None else {"windows": windows}
     table = None if customers is None else as_pandas(customers, "customers")
     facts = compute_facts(data, table, as_of=as_of, **options)
+    if clv is not None:
+        from metaseg.clv import add_clv_facts
+
+        facts = add_clv_facts(facts, data, clv)
     logging.getLogger(__name__).info(
         "%s: got events (%s rows); computed the facts of %s customers as of %s",
         what,

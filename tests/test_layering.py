@@ -35,6 +35,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     FOUNDATION,
     ("data",),  # read and validate events and customers
     ("facts", "datasets"),  # one row per customer; shops to try it on
+    ("clv",),  # potential value: BG/NBD and Gamma-Gamma facts
     ("rules",),  # base segments
     ("features",),  # per-segment matrices
     ("cluster", "stability", "recovery"),  # sub-segments, their stability and recovery

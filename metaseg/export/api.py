@@ -20,7 +20,7 @@ from metaseg.export.deadletter import (
     write_dead_letters,
 )
 from metaseg.export.diff import LabelDiff, diff_labels
-from metaseg.export.files import read_file_labels, write_file_labels
+from metaseg.export.files import file_is_current, read_file_labels, write_file_labels
 from metaseg.export.ledger import (
     default_dead_letter_path,
     ledger_path,
@@ -37,7 +37,7 @@ from metaseg.export.payload import (
     records_frame,
 )
 from metaseg.export.result import ExportResult, ReplayResult
-from metaseg.export.sql import read_sql_labels, write_sql_labels
+from metaseg.export.sql import export_sql_labels
 from metaseg.export.uri import Target, parse_target
 from metaseg.export.validate import text_value, validate_labels
 from metaseg.export.webhook import (
@@ -61,14 +61,24 @@ def _check_batch_size(batch_size: int) -> None:
 def _previous(target: Target, labels: pd.DataFrame, state: Path | None) -> pd.DataFrame | None:
     if target.kind == "file":
         return read_file_labels(target)
-    models = sorted(set(labels[MODEL_NAME].astype(str)))
-    if target.kind == "sql":
-        return read_sql_labels(target, models)
+    models = sorted(labels[MODEL_NAME].astype(str).unique())
     assert state is not None
     ledger = read_ledger(ledger_path(state, target.url))
     if ledger is None:
         return None
     return ledger[ledger[MODEL_NAME].isin(models)].reset_index(drop=True)
+
+
+def _result(target: Target, diff: LabelDiff, dry_run: bool, written: bool, n: int) -> ExportResult:
+    """The result of a file or SQL export; nothing is delivered when nothing was written."""
+    return ExportResult(
+        target.display,
+        target.kind,
+        diff,
+        dry_run=dry_run,
+        written=written,
+        delivered=n if written else 0,
+    )
 
 
 def _record_key(record: Mapping[str, object]) -> str:
@@ -145,7 +155,9 @@ def export_labels(
       dead-letter file for :func:`replay_dead_letters`, and a local ledger of what the
       target received is kept for the next diff.
 
-    Re-running an export with the same labels changes nothing at the target.
+    Re-running an export with the same labels changes nothing at the target: a file or
+    SQL table that already holds them is not written at all (``result.written`` is
+    False), and a SQL table only gets the labels that changed.
 
     Parameters
     ----------
@@ -229,16 +241,18 @@ def export_labels(
             sleep=sleep or time.sleep,
             clock=clock or time.monotonic,
         )
-    previous = _previous(target, frame, state)
-    diff = diff_labels(previous, frame)
-    if dry_run:
-        return ExportResult(target.display, target.kind, diff, dry_run=True)
-    if target.kind == "file":
-        write_file_labels(target, frame)
-        return ExportResult(target.display, target.kind, diff, delivered=len(frame))
     if target.kind == "sql":
-        write_sql_labels(target, frame)
-        return ExportResult(target.display, target.kind, diff, delivered=len(frame))
+        diff, written = export_sql_labels(target, frame, dry_run=dry_run)
+        return _result(target, diff, dry_run, written, len(frame))
+    previous = _previous(target, frame, state)
+    diff = diff_labels(previous, frame, current_unique=True)  # validate_labels checked it
+    if dry_run:
+        return ExportResult(target.display, target.kind, diff, dry_run=True, written=False)
+    if target.kind == "file":
+        if file_is_current(target, previous, frame, diff):
+            return _result(target, diff, dry_run, False, len(frame))
+        write_file_labels(target, frame)
+        return _result(target, diff, dry_run, True, len(frame))
 
     assert client is not None and state is not None
     result = _export_webhook(

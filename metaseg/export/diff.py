@@ -7,17 +7,21 @@ webhook ledger compare equal to the labels that were written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from metaseg._messages import available, preview
 from metaseg.exceptions import DataError
-from metaseg.export.validate import TIMESTAMP_COLUMNS, key_strings, text_value
-from metaseg.schema import CUSTOMER_ID, LABEL_COLUMNS, MODEL_NAME, SEGMENT, SUB_SEGMENT
+from metaseg.export.canonical import ROW, canonical_table
+from metaseg.export.validate import TIMESTAMP_COLUMNS
+from metaseg.schema import CUSTOMER_ID, LABEL_COLUMNS, MODEL_NAME, SEGMENT
 
-_NA = "\x00NA"
+if TYPE_CHECKING:
+    import duckdb
+
 _NEEDED = (CUSTOMER_ID, MODEL_NAME, SEGMENT)
 _CHANGE_COLUMNS = [CUSTOMER_ID, MODEL_NAME, "change", "from_segment", "to_segment"]
 _SEGMENT_COLUMNS = [
@@ -34,47 +38,6 @@ _SEGMENT_COLUMNS = [
 _MIGRATION_COLUMNS = [MODEL_NAME, "from_segment", "to_segment", "customers"]
 
 
-def _canonical_column(values: pd.Series, column: str) -> np.ndarray:
-    """Comparable text of a column: each distinct value is converted once.
-
-    Timestamps become microseconds since the epoch in UTC (text that cannot be read as
-    a date is kept as it is), ``sub_segment`` an integer, other values their text.
-    """
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    distinct = pd.Series(uniques)
-    if column in TIMESTAMP_COLUMNS:
-        parsed = pd.to_datetime(distinct, utc=True, errors="coerce", format="ISO8601")
-        micros = parsed.dt.as_unit("us").to_numpy(dtype="int64", na_value=0)
-        texts = [
-            f"raw:{raw}" if pd.isna(when) else str(us)
-            for raw, when, us in zip(distinct, parsed, micros, strict=True)
-        ]
-    elif column == SUB_SEGMENT:
-        numbers = pd.to_numeric(distinct, errors="coerce")
-        texts = [
-            text_value(raw) if pd.isna(n) else text_value(n)
-            for raw, n in zip(distinct, numbers, strict=True)
-        ]
-    else:
-        texts = [text_value(v) for v in distinct]
-    lookup = np.array([*texts, _NA], dtype=object)
-    return lookup[codes]
-
-
-def _canonical(frame: pd.DataFrame, compared: list[str]) -> pd.DataFrame:
-    out = pd.DataFrame(
-        {
-            "_key": key_strings(frame).to_numpy(),
-            CUSTOMER_ID: frame[CUSTOMER_ID].astype(object).to_numpy(),
-            MODEL_NAME: frame[MODEL_NAME].astype(str).to_numpy(),
-            SEGMENT: frame[SEGMENT].astype(str).to_numpy(),
-        }
-    )
-    for column in compared:
-        out[f"_c_{column}"] = _canonical_column(frame[column], column)
-    return out
-
-
 def _check(frame: pd.DataFrame, what: str) -> None:
     if not isinstance(frame, pd.DataFrame):
         raise DataError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}.")
@@ -87,11 +50,23 @@ def _check(frame: pd.DataFrame, what: str) -> None:
     nulls = [c for c in _NEEDED if frame[c].isna().any()]
     if nulls:
         raise DataError(f"{what} have null values in column(s) {preview(nulls)}.")
-    dup = key_strings(frame).duplicated()
-    if dup.any():
-        shown = list(frame.loc[dup, [CUSTOMER_ID, MODEL_NAME]].itertuples(index=False, name=None))
+
+
+def _check_unique(
+    con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, what: str
+) -> None:
+    """Refuse a table that repeats a ``(customer_id, model_name)`` pair (ids as text)."""
+    repeated = con.execute(
+        f"SELECT {ROW} FROM (SELECT {ROW}, row_number() OVER (PARTITION BY _model, _id "
+        f"ORDER BY {ROW}) AS nth FROM {name} WHERE (_model, _id) IN (SELECT (_model, _id) "
+        f"FROM {name} GROUP BY _model, _id HAVING count(*) > 1)) WHERE nth > 1 ORDER BY {ROW}"
+    ).fetchnumpy()[ROW]
+    if len(repeated):
+        shown = list(
+            frame.iloc[repeated][[CUSTOMER_ID, MODEL_NAME]].itertuples(index=False, name=None)
+        )
         raise DataError(
-            f"{what} have {int(dup.sum()):,} repeated (customer_id, model_name) pair(s), e.g. "
+            f"{what} have {len(repeated):,} repeated (customer_id, model_name) pair(s), e.g. "
             f"{preview(shown, limit=3)}; each customer may have one label per model."
         )
 
@@ -114,6 +89,9 @@ class LabelDiff:
         Moved customers per ``(model_name, from_segment, to_segment)``, largest first.
     n_before, n_after, n_unchanged : int
         Labels before, after, and identical in both.
+    current_rows : numpy.ndarray, optional
+        Positions in the new labels of the added, moved and updated labels: the rows a
+        sink has to write (``None`` when not known).
     """
 
     changes: pd.DataFrame
@@ -122,6 +100,7 @@ class LabelDiff:
     n_before: int
     n_after: int
     n_unchanged: int
+    current_rows: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def _count(self, change: str) -> int:
         return int((self.changes["change"] == change).sum())
@@ -187,35 +166,97 @@ def _indent(text: str) -> str:
     return "\n".join("  " + line for line in text.splitlines())
 
 
-def _segment_table(prev: pd.DataFrame, cur: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
-    def counts(frame: pd.DataFrame, seg: str, name: str) -> pd.Series:
-        if len(frame) == 0:
-            return pd.Series(dtype="int64", name=name)
-        return (
-            frame.groupby([MODEL_NAME, seg]).size().rename(name).rename_axis([MODEL_NAME, SEGMENT])
-        )
+_CHANGES = """
+CREATE TEMP TABLE changes AS
+SELECT coalesce(c._model, p._model) AS model, coalesce(c._id, p._id) AS id,
+       CASE WHEN p._row IS NULL THEN 'added' WHEN c._row IS NULL THEN 'removed'
+            WHEN p._segment <> c._segment THEN 'moved' ELSE 'updated' END AS change,
+       p._segment AS from_segment, c._segment AS to_segment,
+       p._row AS prev_row, c._row AS cur_row
+FROM prev AS p FULL OUTER JOIN cur AS c ON p._model = c._model AND p._id = c._id
+WHERE p._row IS NULL OR c._row IS NULL OR p._segment <> c._segment OR {differs}
+"""
 
-    parts = [
-        counts(prev, SEGMENT, "before"),
-        counts(cur, SEGMENT, "after"),
-        counts(changes[changes["change"] == "added"], "to_segment", "added"),
-        counts(changes[changes["change"] == "removed"], "from_segment", "removed"),
-        counts(changes[changes["change"] == "moved"], "to_segment", "moved_in"),
-        counts(changes[changes["change"] == "moved"], "from_segment", "moved_out"),
-    ]
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return pd.DataFrame({c: pd.Series(dtype="int64") for c in _SEGMENT_COLUMNS})
-    table = pd.concat(parts, axis=1).fillna(0)
-    for column in _SEGMENT_COLUMNS[2:-1]:
-        table[column] = table[column].astype("int64") if column in table else 0
-    table["net"] = table["after"] - table["before"]
-    table = table.reset_index().sort_values([MODEL_NAME, SEGMENT], kind="stable")
-    return table[_SEGMENT_COLUMNS].reset_index(drop=True)
+_SEGMENTS = """
+WITH b AS (SELECT _model AS model, _segment AS segment, count(*) AS n FROM prev GROUP BY ALL),
+a AS (SELECT _model AS model, _segment AS segment, count(*) AS n FROM cur GROUP BY ALL),
+moves AS (
+    SELECT model, to_segment AS segment, change, 'in' AS way FROM changes
+    WHERE change IN ('added', 'moved')
+    UNION ALL
+    SELECT model, from_segment AS segment, change, 'out' AS way FROM changes
+    WHERE change IN ('removed', 'moved')
+),
+m AS (
+    SELECT model, segment,
+           count(*) FILTER (WHERE change = 'added') AS added,
+           count(*) FILTER (WHERE change = 'removed') AS removed,
+           count(*) FILTER (WHERE change = 'moved' AND way = 'in') AS moved_in,
+           count(*) FILTER (WHERE change = 'moved' AND way = 'out') AS moved_out
+    FROM moves GROUP BY ALL
+),
+k AS (SELECT model, segment FROM b UNION SELECT model, segment FROM a)
+SELECT k.model AS model_name, k.segment AS segment,
+       coalesce(b.n, 0) AS before, coalesce(a.n, 0) AS after,
+       coalesce(m.added, 0) AS added, coalesce(m.removed, 0) AS removed,
+       coalesce(m.moved_in, 0) AS moved_in, coalesce(m.moved_out, 0) AS moved_out,
+       coalesce(a.n, 0) - coalesce(b.n, 0) AS net
+FROM k LEFT JOIN b USING (model, segment) LEFT JOIN a USING (model, segment)
+LEFT JOIN m USING (model, segment)
+ORDER BY model_name, segment
+"""
+
+_MIGRATIONS = """
+SELECT model AS model_name, from_segment, to_segment, count(*) AS customers
+FROM changes WHERE change = 'moved' GROUP BY ALL
+ORDER BY customers DESC, model_name, from_segment, to_segment
+"""
+
+_LISTED = "SELECT model, change, from_segment, to_segment, prev_row, cur_row FROM changes ORDER BY model, change, id"
 
 
-def diff_labels(previous: pd.DataFrame | None, current: pd.DataFrame) -> LabelDiff:
+def _differs(compared: list[str]) -> str:
+    """SQL that is true when a compared column differs between ``p`` and ``c``."""
+    tests = []
+    for column in compared:
+        names = [f"c_{column}"] + ([f"r_{column}"] if column in TIMESTAMP_COLUMNS else [])
+        tests += [f'p."{n}" IS DISTINCT FROM c."{n}"' for n in names]
+    return " OR ".join(tests) or "false"
+
+
+def _ids(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    return frame[CUSTOMER_ID].iloc[rows].astype(object).to_numpy()
+
+
+def _changes(listed: pd.DataFrame, previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
+    removed = (listed["change"] == "removed").to_numpy()
+    ids = np.empty(len(listed), dtype=object)
+    ids[removed] = _ids(previous, listed["prev_row"].to_numpy()[removed].astype("int64"))
+    ids[~removed] = _ids(current, listed["cur_row"].to_numpy()[~removed].astype("int64"))
+    frame = pd.DataFrame(
+        {
+            CUSTOMER_ID: ids,
+            MODEL_NAME: listed["model"].to_numpy(dtype=object),
+            "change": listed["change"].to_numpy(dtype=object),
+            "from_segment": listed["from_segment"].to_numpy(dtype=object, na_value=np.nan),
+            "to_segment": listed["to_segment"].to_numpy(dtype=object, na_value=np.nan),
+        }
+    )
+    return frame.astype({MODEL_NAME: str, "change": str})
+
+
+def diff_labels(
+    previous: pd.DataFrame | None,
+    current: pd.DataFrame,
+    *,
+    previous_unique: bool = False,
+    current_unique: bool = False,
+) -> LabelDiff:
     """Compare the labels at a target with new labels.
+
+    The tables are put in comparable form (:func:`metaseg.export.canonical.canonical_table`)
+    and joined on ``(model_name, customer_id)`` by DuckDB, which also counts the changes per
+    segment and the migrations; only the changed labels come back to Python.
 
     Parameters
     ----------
@@ -225,6 +266,10 @@ def diff_labels(previous: pd.DataFrame | None, current: pd.DataFrame) -> LabelDi
         both tables are compared to find ``updated`` labels.
     current : pandas.DataFrame
         The labels about to be exported.
+    previous_unique, current_unique : bool
+        Skip the check for repeated ``(customer_id, model_name)`` pairs in a table that
+        cannot have any: labels passed by :func:`~metaseg.export.validate.validate_labels`,
+        labels read from a SQL table whose primary key is that pair.
 
     Returns
     -------
@@ -248,6 +293,8 @@ def diff_labels(previous: pd.DataFrame | None, current: pd.DataFrame) -> LabelDi
     >>> d.migrations.values.tolist()
     [['rfm', 'dormant/0', 'active/0', 1]]
     """
+    import duckdb
+
     _check(current, "current labels")
     if previous is None:
         previous = current.iloc[0:0]
@@ -257,58 +304,30 @@ def diff_labels(previous: pd.DataFrame | None, current: pd.DataFrame) -> LabelDi
         for c in LABEL_COLUMNS
         if c not in _NEEDED and c in previous.columns and c in current.columns
     ]
-    prev = _canonical(previous, compared)
-    cur = _canonical(current, compared)
-    merged = prev.merge(cur, on="_key", how="outer", suffixes=("_p", "_c"), indicator=True)
-    both = merged["_merge"] == "both"
-    moved = both & (merged[f"{SEGMENT}_p"] != merged[f"{SEGMENT}_c"])
-    differs = pd.Series(False, index=merged.index)
-    for column in compared:
-        differs |= merged[f"_c_{column}_p"] != merged[f"_c_{column}_c"]
-    updated = both & ~moved & differs
-
-    change = pd.Series(pd.NA, index=merged.index, dtype=object)
-    change[merged["_merge"] == "right_only"] = "added"
-    change[merged["_merge"] == "left_only"] = "removed"
-    change[moved] = "moved"
-    change[updated] = "updated"
-    picked = merged[change.notna()]
-    is_removed = (picked["_merge"] == "left_only").to_numpy()
-    changes = pd.DataFrame(
-        {
-            CUSTOMER_ID: np.where(
-                is_removed, picked[f"{CUSTOMER_ID}_p"], picked[f"{CUSTOMER_ID}_c"]
-            ),
-            MODEL_NAME: np.where(is_removed, picked[f"{MODEL_NAME}_p"], picked[f"{MODEL_NAME}_c"]),
-            "change": change[change.notna()].to_numpy(),
-            "from_segment": picked[f"{SEGMENT}_p"].to_numpy(),
-            "to_segment": picked[f"{SEGMENT}_c"].to_numpy(),
-        }
-    )
-    changes = changes.astype({MODEL_NAME: str, "change": str})
-    changes = changes.sort_values([MODEL_NAME, "change"], kind="stable").reset_index(drop=True)
-
-    moved_rows = changes[changes["change"] == "moved"]
-    migrations = (
-        moved_rows.groupby([MODEL_NAME, "from_segment", "to_segment"])
-        .size()
-        .rename("customers")
-        .reset_index()
-        .sort_values(
-            ["customers", MODEL_NAME, "from_segment", "to_segment"],
-            ascending=[False, True, True, True],
-            kind="stable",
-        )
-        .reset_index(drop=True)
-    )
+    with duckdb.connect() as con:
+        con.register("prev", canonical_table(previous, compared))
+        con.register("cur", canonical_table(current, compared))
+        if not current_unique:
+            _check_unique(con, "cur", current, "current labels")
+        if not previous_unique:
+            _check_unique(con, "prev", previous, "previous labels")
+        con.execute(_CHANGES.format(differs=_differs(compared)))
+        listed = con.execute(_LISTED).df()
+        segments = con.execute(_SEGMENTS).df()
+        migrations = con.execute(_MIGRATIONS).df()
+    changes = _changes(listed, previous, current)
+    if len(segments) == 0:  # the shapes the pandas diff gave empty tables
+        segments = pd.DataFrame({c: pd.Series(dtype="int64") for c in _SEGMENT_COLUMNS})
     if len(migrations) == 0:
         migrations = pd.DataFrame({c: pd.Series(dtype=object) for c in _MIGRATION_COLUMNS})
         migrations["customers"] = migrations["customers"].astype("int64")
+    n_changed_now = int(changes["change"].isin(["added", "moved", "updated"]).sum())
     return LabelDiff(
         changes=changes[_CHANGE_COLUMNS],
-        segments=_segment_table(prev, cur, changes),
+        segments=segments[_SEGMENT_COLUMNS],
         migrations=migrations[_MIGRATION_COLUMNS],
-        n_before=len(prev),
-        n_after=len(cur),
-        n_unchanged=int((both & ~moved & ~differs).sum()),
+        n_before=len(previous),
+        n_after=len(current),
+        n_unchanged=len(current) - n_changed_now,
+        current_rows=np.sort(listed["cur_row"].dropna().to_numpy(dtype="int64")),
     )

@@ -14,6 +14,7 @@ import pandas as pd
 
 from metaseg._io import atomic_write
 from metaseg.exceptions import ConfigError, DataError, ExportError
+from metaseg.export.diff import LabelDiff
 from metaseg.export.payload import iso_strings
 from metaseg.export.uri import Target
 from metaseg.schema import CUSTOMER_ID, MODEL_NAME, SEGMENT
@@ -193,6 +194,59 @@ def read_file_labels(target: Target) -> pd.DataFrame | None:
             "another path."
         )
     return frame
+
+
+def _kind(values: pd.Series) -> str:
+    """What a column holds, as a file stores it: text, int, float, time, bool or mixed."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
+        return "time"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "int"
+    if pd.api.types.is_float_dtype(dtype):
+        return "float"
+    if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
+        return "text"
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    return {"string": "text", "integer": "int", "floating": "float", "empty": "empty"}.get(
+        inferred, "mixed"
+    )
+
+
+def file_is_current(
+    target: Target, previous: pd.DataFrame | None, labels: pd.DataFrame, diff: LabelDiff
+) -> bool:
+    """Whether the file already holds these labels, so that writing it would change nothing.
+
+    True when no label changed (``diff``), the file has exactly the label columns in the
+    same order, and each column holds the same kind of values: for Parquet, the same
+    types (text ids stay text, integer ids integers); for CSV, where every value is text,
+    the labels have no float or mixed column whose text could be written differently.
+
+    Examples
+    --------
+    >>> from metaseg.export.diff import diff_labels
+    >>> from metaseg.export.uri import parse_target
+    >>> labels = pd.DataFrame({"customer_id": [1], "model_name": ["m"], "segment": ["a/0"]})
+    >>> target = parse_target("labels.parquet")
+    >>> file_is_current(target, labels, labels, diff_labels(labels, labels))
+    True
+    >>> as_text = labels.astype({"customer_id": str})
+    >>> file_is_current(target, as_text, labels, diff_labels(as_text, labels))
+    False
+    """
+    if previous is None or not diff.is_empty:
+        return False
+    if [str(c) for c in previous.columns] != [str(c) for c in labels.columns]:
+        return False
+    kinds = {c: _kind(labels[c]) for c in labels.columns}
+    if target.file_format == "csv":
+        return all(kind in ("text", "int", "time", "empty") for kind in kinds.values())
+    return all(
+        kinds[c] == "empty" or _kind(previous[c]) in (kinds[c], "empty") for c in labels.columns
+    )
 
 
 def write_file_labels(target: Target, labels: pd.DataFrame) -> None:

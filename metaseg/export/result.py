@@ -43,6 +43,9 @@ class ExportResult:
         Per webhook batch, what happened.
     dead_letter : Path, optional
         The dead-letter file holding the failed batches, if any failed.
+    written : bool
+        False when the target was left untouched: a dry run, or a file or SQL table that
+        already held these labels (then ``delivered`` is 0).
 
     Examples
     --------
@@ -62,6 +65,7 @@ class ExportResult:
     failed: int = 0
     batches: list[BatchOutcome] = field(default_factory=list)
     dead_letter: Path | None = None
+    written: bool = True
 
     @property
     def ok(self) -> bool:
@@ -95,6 +99,11 @@ class ExportResult:
     def __str__(self) -> str:
         if self.dry_run:
             head = f"Dry run for {self.target} ({self.kind}): nothing written."
+        elif not self.written:
+            head = (
+                f"Export to {self.target} ({self.kind}): no change, nothing written "
+                f"({self.diff.n_after:,} labels already there)."
+            )
         else:
             head = (
                 f"Export to {self.target} ({self.kind}): {self.delivered:,} labels delivered, "
@@ -112,7 +121,7 @@ class ExportResult:
     def __repr__(self) -> str:
         return (
             f"ExportResult(target={self.target!r}, kind={self.kind!r}, dry_run={self.dry_run}, "
-            f"delivered={self.delivered}, failed={self.failed}, diff={self.diff!r})"
+            f"written={self.written}, delivered={self.delivered}, failed={self.failed}, diff={self.diff!r})"
         )
 
 

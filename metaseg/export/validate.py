@@ -86,6 +86,36 @@ def _to_utc(values: pd.Series, column: str) -> pd.Series:
     return converted
 
 
+def _wrong_segments(labels: pd.DataFrame) -> np.ndarray:
+    """Rows whose ``segment`` is not ``segment_code(base_segment, sub_segment)``.
+
+    Each distinct (base, sub, segment) combination is checked once.
+    """
+    parts = [labels[BASE_SEGMENT], labels[SUB_SEGMENT], labels[SEGMENT].astype(str)]
+    codes, uniques = zip(*(pd.factorize(p) for p in parts), strict=True)
+    combined = np.zeros(len(labels), dtype="int64")
+    for part_codes, part_uniques in zip(codes, uniques, strict=True):
+        combined = combined * len(part_uniques) + part_codes
+    combo_codes, combos = pd.factorize(combined)
+    bad = []
+    for combo in combos:
+        rest, segment = divmod(int(combo), len(uniques[2]))
+        base, sub = divmod(rest, len(uniques[1]))
+        bad.append(segment_code(uniques[0][base], uniques[1][sub]) != uniques[2][segment])
+    return np.array(bad, dtype=bool)[combo_codes]
+
+
+def _repeated_keys(labels: pd.DataFrame) -> np.ndarray:
+    """Rows sharing their ``(customer_id, model_name)`` with another row (ids as text)."""
+    ids = labels[CUSTOMER_ID]
+    if pd.api.types.is_integer_dtype(ids.dtype) or (
+        pd.api.types.is_string_dtype(ids.dtype) and not pd.api.types.is_object_dtype(ids.dtype)
+    ):  # equal as text exactly when equal as they are
+        keys = pd.DataFrame({"id": ids, "model": labels[MODEL_NAME].astype(str)})
+        return keys.duplicated(keep=False).to_numpy()
+    return key_strings(labels).duplicated(keep=False).to_numpy()
+
+
 def validate_labels(labels: pd.DataFrame) -> pd.DataFrame:
     """Check a labels table and return a normalised copy ready to export.
 
@@ -183,10 +213,7 @@ def validate_labels(labels: pd.DataFrame) -> pd.DataFrame:
         )
     out[SUB_SEGMENT] = sub.astype("int64")
 
-    pairs = pd.MultiIndex.from_arrays([out[BASE_SEGMENT], out[SUB_SEGMENT]])
-    codes, distinct = pd.factorize(pairs)
-    expected = np.array([segment_code(b, s) for b, s in distinct], dtype=object)[codes]
-    wrong = out[SEGMENT].astype(str).to_numpy(dtype=object) != expected
+    wrong = _wrong_segments(out)
     if wrong.any():
         first = out.loc[wrong].iloc[0]
         raise DataError(
@@ -199,8 +226,7 @@ def validate_labels(labels: pd.DataFrame) -> pd.DataFrame:
     for column in TIMESTAMP_COLUMNS:
         out[column] = _to_utc(out[column], column)
 
-    keys = key_strings(out)
-    dup = keys.duplicated(keep=False)
+    dup = _repeated_keys(out)
     if dup.any():
         pairs = out.loc[dup, list(KEY)].drop_duplicates()
         shown = list(pairs.itertuples(index=False, name=None))

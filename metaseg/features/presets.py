@@ -102,6 +102,10 @@ _KIND_PATTERNS: Final[tuple[tuple[ColumnKind, re.Pattern[str]], ...]] = (
     ("money", re.compile(r"^revenue_\d+d$")),
     ("duration", re.compile(r"^(\w+_days|days_since_\w+|mean_days_between_orders)$")),
     ("ratio", re.compile(r"^\w+_(share|rate)$")),
+    # the potential-value facts of metaseg.clv
+    ("money", re.compile(r"^(expected_avg_order_value|(discounted_)?clv_\d+d)$")),
+    ("count", re.compile(r"^expected_purchases_\d+d$")),
+    ("ratio", re.compile(r"^p_alive$")),
 )
 _WINDOW_SUFFIX: Final = re.compile(r"^(?P<stem>\w+)_(?P<days>\d+)d$")
 

@@ -78,6 +78,15 @@ REPORT_COLUMNS: Final = (
     "enough_data",
     "note",
 )
+#: Added after ``REPORT_COLUMNS`` when ``campaign_report`` is given expected CLVs.
+CLV_COLUMNS: Final = (
+    "mean_expected_clv",
+    "clv_weighted_rate",
+    "clv_weighted_lift_vs_population",
+    "clv_weighted_uplift",
+    "expected_clv_gain_per_send",
+)
+_CLV: Final = "_clv"
 
 
 def campaign_report(
@@ -86,6 +95,7 @@ def campaign_report(
     *,
     min_sends: int = 100,
     confidence: float = 0.95,
+    expected_clv: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Conversion and lift of each campaign per segment, with confidence intervals.
 
@@ -103,12 +113,23 @@ def campaign_report(
         flagged ``enough_data=False``.
     confidence : float, default 0.95
         Level of every interval.
+    expected_clv : Series, optional
+        Expected lifetime value per customer, indexed by ``customer_id`` (e.g.
+        ``facts.set_index("customer_id")["clv_365d"]`` at the send date). Weighs every
+        conversion by the customer's expected value, which answers "which segment is
+        worth the money": adds :data:`CLV_COLUMNS` -- ``mean_expected_clv`` of the
+        group's sends, ``clv_weighted_rate`` (sum of CLV of converters / sum of CLV sent),
+        its lift over the campaign's, ``clv_weighted_uplift`` (sent minus holdout) and
+        ``expected_clv_gain_per_send`` = that uplift x ``mean_expected_clv`` (expected
+        future value won per send; NaN without a holdout). Every customer sent to (or held
+        out) needs a finite value >= 0.
 
     Returns
     -------
     DataFrame
-        ``REPORT_COLUMNS``, one row per (campaign, level, group); ``attrs`` holds
-        ``unlabelled_sends`` (sends whose customer has no label).
+        ``REPORT_COLUMNS`` (then ``CLV_COLUMNS`` with ``expected_clv``), one row per
+        (campaign, level, group); ``attrs`` holds ``unlabelled_sends`` (sends whose
+        customer has no label).
 
     Raises
     ------
@@ -132,6 +153,8 @@ def campaign_report(
     """
     _check_params(min_sends, confidence)
     sends = _prepare(labels, outcomes)
+    if expected_clv is not None:
+        sends[_CLV] = _clv_of_sends(expected_clv, sends[schema.CUSTOMER_ID])
     n_unlabelled = int((sends[schema.SEGMENT] == UNLABELLED).sum())
     if n_unlabelled:
         warnings.warn(
@@ -146,12 +169,48 @@ def campaign_report(
     parts = [_level(sends, level, z, min_sends) for level in LEVELS]
     report = pd.concat(parts, ignore_index=True)
     report = report.sort_values([CAMPAIGN, "_order"], kind="stable").drop(columns="_order")
-    report = report[list(REPORT_COLUMNS)].reset_index(drop=True)
+    columns = list(REPORT_COLUMNS) + (list(CLV_COLUMNS) if expected_clv is not None else [])
+    report = report[columns].reset_index(drop=True)
     report.attrs["unlabelled_sends"] = n_unlabelled
     return report
 
 
 # ------------------------------------------------------------------ validation
+def _clv_of_sends(expected_clv: Any, ids: pd.Series) -> np.ndarray:
+    """The expected CLV of each send's customer; every one must be known, finite, >= 0."""
+    if not isinstance(expected_clv, pd.Series):
+        raise DataError(
+            f"expected_clv must be a pandas Series indexed by customer_id, got "
+            f"{type(expected_clv).__name__}; e.g. facts.set_index('customer_id')['clv_365d']."
+        )
+    if expected_clv.index.has_duplicates:
+        raise DataError(
+            "expected_clv repeats customer_id values, e.g. "
+            f"{preview(expected_clv.index[expected_clv.index.duplicated()].unique().tolist(), 3)};"
+            " give one value per customer."
+        )
+    try:
+        values = expected_clv.reindex(pd.Index(ids)).to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError):
+        raise DataError(
+            f"expected_clv must hold numbers, got dtype {expected_clv.dtype}."
+        ) from None
+    unknown = np.isnan(values)
+    if unknown.any():
+        raise DataError(
+            f"expected_clv has no value for {int(unknown.sum()):,} send(s), e.g. customer_id "
+            f"{preview(ids[unknown].unique().tolist(), 3)}; compute the potential-value facts "
+            "for every customer in the outcomes (facts.clv gives every customer a value)."
+        )
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        raise DataError(
+            f"expected_clv must be finite and >= 0, got {preview(values[bad].tolist(), 3)} for "
+            f"customer_id {preview(ids[bad].unique().tolist(), 3)}."
+        )
+    return values
+
+
 def _check_params(min_sends: Any, confidence: Any) -> None:
     if not isinstance(min_sends, int) or isinstance(min_sends, bool) or min_sends < 1:
         raise ConfigError(f"min_sends must be an integer >= 1, got {min_sends!r}.")
@@ -300,7 +359,8 @@ def _revenue(outcomes: pd.DataFrame, converted: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------------------ computation
 def _totals(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    frame = frame.assign(_r2=frame[REVENUE] ** 2)
+    clv = frame[_CLV] if _CLV in frame.columns else 0.0
+    frame = frame.assign(_r2=frame[REVENUE] ** 2, _w=clv, _wx=clv * frame[CONVERTED])
     grouped = frame.groupby(keys, observed=True, sort=True)
     return pd.DataFrame(
         {
@@ -308,6 +368,8 @@ def _totals(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
             "x": grouped[CONVERTED].sum(),
             "r": grouped[REVENUE].sum(),
             "r2": grouped["_r2"].sum(),
+            "w": grouped["_w"].sum(),
+            "wx": grouped["_wx"].sum(),
         }
     )
 
@@ -352,6 +414,11 @@ def _level(sends: pd.DataFrame, level: str, z: float, min_sends: int) -> pd.Data
         r_low, r_high = log_ratio_interval(
             rev_lift, var_log_mean(m, v, n) + var_log_mean(m0, v0, n0), z
         )
+        w_rate = table["wx"].to_numpy() / table["w"].to_numpy()
+        w_rate0 = table["wx_h"].to_numpy() / table["w_h"].to_numpy()
+        w_pop = pop["wx"].to_numpy(dtype=np.float64) / pop["w"].to_numpy(dtype=np.float64)
+        mean_clv = table["w"].to_numpy() / n
+        w_lift, w_uplift = w_rate / w_pop, w_rate - w_rate0
     has_revenue = sends.attrs.get("has_revenue", False)
     out = pd.DataFrame(
         {
@@ -378,6 +445,11 @@ def _level(sends: pd.DataFrame, level: str, z: float, min_sends: int) -> pd.Data
             "revenue_lift_vs_holdout": rev_lift if has_revenue else np.nan,
             "revenue_lift_vs_holdout_low": r_low if has_revenue else np.nan,
             "revenue_lift_vs_holdout_high": r_high if has_revenue else np.nan,
+            "mean_expected_clv": mean_clv,
+            "clv_weighted_rate": w_rate,
+            "clv_weighted_lift_vs_population": w_lift,
+            "clv_weighted_uplift": w_uplift,
+            "expected_clv_gain_per_send": w_uplift * mean_clv,
         }
     )
     any_holdout = bool(sends[HOLDOUT].any())

@@ -111,6 +111,8 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
     "n_refunds": {"high": "many refunds", "low": "few refunds"},
     "refund_rate": {"high": "frequent returners", "low": "rare returners"},
     "age": {"high": "older", "low": "younger"},
+    "p_alive": {"high": "likely still buying", "low": "probably lapsed"},
+    "expected_avg_order_value": {"high": "big expected baskets", "low": "small expected baskets"},
 }
 
 #: Phrases for the window facts ``<stem>_<w>d``; the window is appended, e.g. "(30d)".
@@ -119,9 +121,15 @@ WINDOW_PHRASES: Final[dict[str, dict[str, str]]] = {
     "revenue": {"high": "high spend", "low": "low spend"},
     "views": {"high": "active browsers", "low": "quiet browsers"},
     "add_to_cart": {"high": "many carts", "low": "few carts"},
+    # the potential-value facts of metaseg.clv, per horizon
+    "expected_purchases": {"high": "likely to return", "low": "unlikely to return"},
+    "clv": {"high": "high potential value", "low": "low potential value"},
+    "discounted_clv": {"high": "high potential value", "low": "low potential value"},
 }
 
-_WINDOW: Final = re.compile(r"^(purchases|revenue|views|add_to_cart)_(\d+)d$")
+_WINDOW: Final = re.compile(
+    r"^(purchases|revenue|views|add_to_cart|expected_purchases|clv|discounted_clv)_(\d+)d$"
+)
 
 
 def phrase(feature: str, direction: str, vocabulary: VocabularyLike | None = None) -> str:

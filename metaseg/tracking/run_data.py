@@ -100,6 +100,26 @@ def fit_metrics(model: Any) -> dict[str, float]:
             number = _number(value)
             if number is not None:
                 out[segment_key(str(segment), str(metric))] = number
+    out.update(_clv_metrics(getattr(model, "clv_", None)))
+    return out
+
+
+def _clv_metrics(clv: Any) -> dict[str, float]:
+    """The fitted potential-value parameters (``clv.bgnbd.r``, ``clv.gamma_gamma.p``, ...)."""
+    out: dict[str, float] = {}
+    for part in ("bgnbd", "gamma_gamma"):
+        fitted = getattr(clv, f"{part}_", None)
+        if fitted is None:
+            continue
+        values = {
+            **fitted.params_,
+            "log_likelihood": fitted.log_likelihood,
+            "n_customers": fitted.n_customers,
+        }
+        for name, value in values.items():
+            number = _number(value)
+            if number is not None:
+                out[f"clv.{part}.{name}"] = number
     return out
 
 

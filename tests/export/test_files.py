@@ -139,3 +139,40 @@ def test_negative_numbers_are_not_prefixed():
     assert out["sub_segment"].tolist() == [-1, 0] and out["delta"].tolist() == [-0.5, 1.0]
     assert out["name"].tolist() == ["'-x", "y"]
     assert frame["name"].tolist() == ["-x", "y"]  # the input is not changed
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_rerun_with_the_same_labels_leaves_the_file_untouched(tmp_path, make_labels, suffix):
+    labels = make_labels(300)
+    target = tmp_path / f"labels{suffix}"
+    assert export_labels(labels, target).written
+    stat = target.stat()
+    shuffled = labels.sample(frac=1, random_state=1)  # the same labels in another order
+    again = export_labels(shuffled, target)
+    assert again.diff.is_empty and not again.written and again.delivered == 0
+    assert (target.stat().st_ino, target.stat().st_mtime_ns) == (stat.st_ino, stat.st_mtime_ns)
+    assert "no change, nothing written (300 labels already there)" in str(again)
+    assert "written=False" in repr(again)
+    changed = labels.assign(run_id="run-new")
+    result = export_labels(changed, target)
+    assert result.written and result.diff.n_updated == 300 and result.delivered == 300
+    back = pd.read_csv(target, dtype=str) if suffix == ".csv" else pd.read_parquet(target)
+    assert set(back["run_id"]) == {"run-new"}
+
+
+def test_a_parquet_file_with_other_column_types_is_rewritten(tmp_path, make_labels):
+    labels = make_labels(20)
+    target = tmp_path / "labels.parquet"
+    export_labels(labels.astype({"customer_id": str}), target)
+    result = export_labels(labels, target)  # ids compare equal as text, but the type differs
+    assert result.diff.is_empty and result.written
+    assert pd.api.types.is_integer_dtype(pd.read_parquet(target)["customer_id"])
+
+
+def test_a_file_missing_a_label_column_is_rewritten(tmp_path, make_labels):
+    labels = make_labels(20)
+    target = tmp_path / "labels.csv"
+    labels.drop(columns=["run_id"]).to_csv(target, index=False)
+    result = export_labels(labels, target)
+    assert result.diff.is_empty and result.written
+    assert "run_id" in pd.read_csv(target).columns

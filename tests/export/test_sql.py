@@ -176,3 +176,90 @@ def test_unreachable_postgres_is_a_clean_export_error(make_labels):
 def test_other_drivers_are_config_errors(make_labels):
     with pytest.raises(ConfigError, match="psycopg 3"):
         export_labels(make_labels(3), "postgresql+psycopg2://u@h/db")
+
+
+def _audit(db: Db) -> None:
+    """Record every row written to the table (inserted, updated or deleted) in ``audit``."""
+    db.execute("CREATE TABLE audit (op TEXT, customer_id TEXT)")
+    if db.url.startswith("sqlite"):
+        for op, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+            db.execute(
+                f'CREATE TRIGGER audit_{op.lower()} AFTER {op} ON "{db.table}" BEGIN '
+                f"INSERT INTO audit VALUES ('{op}', {row}.customer_id); END"
+            )
+        return
+    db.execute(
+        "CREATE OR REPLACE FUNCTION audit_row() RETURNS trigger AS $$ BEGIN "
+        "IF TG_OP = 'DELETE' THEN INSERT INTO audit VALUES (TG_OP, OLD.customer_id); "
+        "RETURN OLD; END IF; INSERT INTO audit VALUES (TG_OP, NEW.customer_id); RETURN NEW; "
+        "END $$ LANGUAGE plpgsql"
+    )
+    db.execute(
+        f'CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON "{db.table}" '
+        "FOR EACH ROW EXECUTE FUNCTION audit_row()"
+    )
+
+
+def _audited(db: Db) -> list[tuple[str, str]]:
+    with db.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT op, customer_id FROM audit")).fetchall()
+    return sorted((op, int(c)) for op, c in rows)
+
+
+def test_only_the_changed_labels_are_written(db, make_labels):
+    old = make_labels(200)
+    assert export_labels(old, db.url).written
+    _audit(db)
+    try:
+        again = export_labels(old.sample(frac=1, random_state=2), db.url)
+        assert again.diff.is_empty and not again.written and again.delivered == 0
+        assert "no change, nothing written" in str(again)
+        assert _audited(db) == []
+
+        new = pd.concat([old.iloc[3:], make_labels(2, start=900, seed=5)], ignore_index=True)
+        new.loc[new["customer_id"] == 10, ["base_segment", "sub_segment", "segment"]] = [
+            "vip",
+            1,
+            "vip/1",
+        ]
+        new.loc[new["customer_id"] == 11, "segment_name"] = "Renamed"
+        result = export_labels(new, db.url)
+        assert result.written and result.delivered == len(new)
+        assert (result.diff.n_added, result.diff.n_removed) == (2, 3)
+        assert (result.diff.n_moved, result.diff.n_updated) == (1, 1)
+        inserted = [("INSERT", 900), ("INSERT", 901)]
+        assert _audited(db) == sorted(
+            [("DELETE", 0), ("DELETE", 1), ("DELETE", 2), *inserted]
+            + [("UPDATE", 10), ("UPDATE", 11)]
+        )
+        _same(db.rows(), new)
+    finally:
+        if not db.url.startswith("sqlite"):
+            db.execute(f'DROP TABLE "{db.table}"')
+            db.execute("DROP FUNCTION audit_row()")
+            db.execute("DROP TABLE audit")
+
+
+def test_text_with_quotes_commas_newlines_and_empty_values_round_trips(db, make_labels):
+    labels = make_labels(4).assign(
+        segment_name=['say "hi", ok', "two\nlines", "", None],
+        model_version=["", "1.10", "007", None],
+    )
+    export_labels(labels, db.url)
+    rows = db.rows()
+    assert rows["segment_name"].tolist()[:3] == ['say "hi", ok', "two\nlines", ""]
+    assert rows["segment_name"].isna().tolist() == [False, False, False, True]
+    assert rows["model_version"].tolist()[:3] == ["", "1.10", "007"]
+    again = export_labels(labels, db.url)
+    assert again.diff.is_empty and not again.written
+
+
+def test_awkward_text_ids_are_updated_and_deleted(db, make_labels):
+    labels = make_labels(4).assign(customer_id=['a,"b"', "line\nbreak", "007", " "])
+    export_labels(labels, db.url)
+    new = labels.iloc[[1, 2]].assign(segment_name="Renamed")
+    result = export_labels(new, db.url)
+    assert (result.diff.n_removed, result.diff.n_updated) == (2, 2)
+    rows = db.rows().sort_values("customer_id")
+    assert rows["customer_id"].tolist() == ["007", "line\nbreak"]
+    assert rows["segment_name"].tolist() == ["Renamed", "Renamed"]
