@@ -303,7 +303,7 @@ def fit_report_writer(title: str, champion: Any = None) -> Callable[[Any, Path],
             model,
             path,
             title=title,
-            previous=champion.model.labels_,
+            previous=champion.training_labels(),
             previous_name=f"champion (version {champion.version})",
         )
 
@@ -364,7 +364,7 @@ def keep_identities(
         # e.g. the champion reads a fact this config no longer computes: match on the
         # customers both models labelled instead of re-scoring them with the champion
         hooks.message(f"identities: cannot score with the champion ({exc}); matching on labels")
-        match = match_identities(champion.model, model)
+        match = match_identities(champion.full_model(), model)
     table = match.table
     hooks.message(
         f"identities against {champion.name} version {champion.version}: "
@@ -508,6 +508,7 @@ def run_report(
             f"not both: got {previous!r} and {str(previous_labels)!r}."
         )
     loaded = _load_promoted(model, tracking_uri, hooks)
+    full = loaded.full_model()  # the report shows the fit's customers
     options: dict[str, Any] = {
         "title": title or f"Segments of {loaded.name}",
         "model_label": f"{loaded.name} version {loaded.version}",
@@ -526,16 +527,16 @@ def run_report(
         else:
             other = find_champion(loaded.name, tracking_uri, hooks)
         if other is not None and other.version != loaded.version:
-            options["previous"] = other.model.labels_
+            options["previous"] = other.training_labels()
             via = f"{other.alias}, " if other.alias else ""
             compared = options["previous_name"] = f"{via}version {other.version}".strip()
     if campaigns is not None:
         from metaseg.data import read_table
         from metaseg.over_time import campaign_report
 
-        options["campaigns"] = campaign_report(loaded.model.labels_, read_table(campaigns))
+        options["campaigns"] = campaign_report(full.labels_, read_table(campaigns))
     with hooks.stage("writing the report"):
-        path = write_report(loaded.model, out, **options)
+        path = write_report(full, out, **options)
     return ReportOutcome(loaded, compared, path)
 
 
@@ -602,7 +603,7 @@ def run_drift(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the report lists each warning once
         report = drift_report(
-            loaded.model, facts_now, reference_facts=reference, previous_labels=previous
+            loaded.full_model(), facts_now, reference_facts=reference, previous_labels=previous
         )
     run_id = log_drift(report, loaded.name, tracking_uri=tracking_uri) if log else None
     return DriftOutcome(loaded, report, run_id)

@@ -9,6 +9,7 @@ stability of every base segment.
 
 from __future__ import annotations
 
+import copy
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -92,6 +93,21 @@ class FittedSegment:
             return np.full(X.shape[0], self.relabel.get(0, 0), dtype=np.int64)
         return assign(self.clusterer, self.relabel, getattr(self, "steps", []), X)
 
+    def for_scoring(self) -> FittedSegment:
+        """A copy without the per-fit-row state of its clusterers (see
+        :func:`metaseg.cluster._lean.scoring_copy`); the feature selection table stays."""
+        import dataclasses
+
+        from metaseg.cluster._lean import scoring_copy
+
+        steps = [
+            dataclasses.replace(step, clusterer=scoring_copy(step.clusterer))
+            if dataclasses.is_dataclass(step) and hasattr(step, "clusterer")
+            else step
+            for step in getattr(self, "steps", [])
+        ]
+        return dataclasses.replace(self, clusterer=scoring_copy(self.clusterer), steps=steps)
+
     def membership(self, X: np.ndarray) -> tuple[list[int], np.ndarray]:
         """Sub-segment ids and soft membership of feature rows (edits included)."""
         from metaseg.edits import membership
@@ -111,6 +127,12 @@ def apply_relabel(raw: np.ndarray, relabel: dict[int, int]) -> np.ndarray:
         if old + offset < table.size:
             table[old + offset] = new
     return table[raw + offset]
+
+
+#: Fitted attributes with one row per fit customer: kept by a fitted model in memory,
+#: left out of the scoring copy a registered model carries (:meth:`MetaSegmenter.for_scoring`)
+#: and logged to the run instead.
+TRAINING_STATE = ("labels_",)
 
 
 #: The defaults of the segmentation block, so the estimator and a config never disagree.
@@ -836,10 +858,94 @@ class MetaSegmenter(BaseEstimator):
         model.edits_.append({"edit": "reassign_noise", "strategy": strategy, "moved": moved})
         return model
 
+    # ------------------------------------------------------------ persistence
+    def for_scoring(self, training_digests: dict[str, str] | None = None) -> MetaSegmenter:
+        """A copy that holds what scoring needs and no per-customer state.
+
+        It predicts, explains, transforms and gives membership exactly as this model,
+        and keeps the spec, names, profiles, metrics, drift reference and edit history
+        (all sized by segments and features, not by customers). It leaves out
+        ``labels_`` (one row per fit customer) and the clusterers' per-fit-row arrays.
+        :func:`metaseg.tracking.log_fit` registers this copy and logs the training
+        labels to the run; :meth:`with_training_labels` puts them back (for edits, the
+        report, drift and identity matching on labels).
+
+        Parameters
+        ----------
+        training_digests : dict of str to str, optional
+            sha256 of each training artifact logged beside the model, by artifact path;
+            kept as ``training_digests_`` to verify them when they are fetched back.
+
+        Examples
+        --------
+        >>> from metaseg.datasets import make_shop
+        >>> from metaseg.facts import compute_facts
+        >>> customers, events, _ = make_shop(n_customers=2_000, seed=1)
+        >>> facts = compute_facts(events, customers)
+        >>> model = MetaSegmenter(n_bootstrap=0, random_state=0).fit(facts)
+        >>> lean = model.for_scoring()
+        >>> hasattr(lean, "labels_"), lean.n_fit_customers_ == len(model.labels_)
+        (False, True)
+        >>> bool((lean.predict(facts)["segment"] == model.labels_["segment"]).all())
+        True
+        """
+        check_is_fitted(self, "segments_")
+        model = copy.copy(self)
+        model.__dict__ = {k: v for k, v in self.__dict__.items() if k not in TRAINING_STATE}
+        model.segments_ = {name: seg.for_scoring() for name, seg in self.segments_.items()}
+        model.n_fit_customers_ = (
+            len(self.labels_) if "labels_" in self.__dict__ else self.n_fit_customers_
+        )
+        model.training_digests_ = dict(training_digests or {})
+        model.edits_ = self.edits()
+        return model
+
+    def with_training_labels(self, labels: pd.DataFrame) -> MetaSegmenter:
+        """A copy of a scoring copy with its training labels back (``labels_``).
+
+        Parameters
+        ----------
+        labels : DataFrame
+            The labels of the fit customers, as :meth:`for_scoring` left them out (see
+            :meth:`metaseg.tracking.LoadedModel.training_labels`).
+
+        Raises
+        ------
+        DataError
+            ``labels`` is not a labels table of ``n_fit_customers_`` rows.
+        """
+        check_is_fitted(self, "segments_")
+        missing = [c for c in schema.LABEL_COLUMNS if c not in getattr(labels, "columns", ())]
+        if not isinstance(labels, pd.DataFrame) or missing:
+            raise DataError(
+                "with_training_labels: labels must be the labels table of the fit, got "
+                f"{type(labels).__name__}"
+                + (f" without the columns {preview(missing)}." if missing else ".")
+            )
+        expected = getattr(self, "n_fit_customers_", None)
+        if expected is not None and len(labels) != expected:
+            raise DataError(
+                f"with_training_labels: the model was fitted on {expected:,} customers but "
+                f"labels has {len(labels):,} rows; pass the training labels logged with it."
+            )
+        model = copy.copy(self)
+        model.__dict__ = dict(self.__dict__)
+        model.labels_ = labels
+        model.edits_ = self.edits()
+        return model
+
+    def __getattr__(self, name: str) -> Any:
+        # only called for a missing attribute: say why a scoring copy has no labels_
+        if name in TRAINING_STATE and "training_digests_" in self.__dict__:
+            raise AttributeError(
+                f"{name} is not part of a model loaded for scoring (it holds no per-customer "
+                "state); get the training labels with LoadedModel.training_labels(), or the "
+                "model with them with LoadedModel.full_model()."
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     # ------------------------------------------------------- edit machinery
     def _copy(self) -> MetaSegmenter:
-        import copy
-
         model = copy.deepcopy(self)
         model.edits_ = self.edits()
         return model
@@ -1195,7 +1301,8 @@ class MetaSegmenter(BaseEstimator):
 
 # ------------------------------------------------------------------- helpers
 #: Fitted attributes every consumer of a model reads.
-FITTED_ATTRIBUTES = ("segments_", "summary_", "metrics_", "profiles_", "labels_")
+#: (``labels_`` is not one: a model loaded for scoring has none, see ``TRAINING_STATE``.)
+FITTED_ATTRIBUTES = ("segments_", "summary_", "metrics_", "profiles_")
 
 
 def check_fitted(owner: str, model: Any, name: str = "model") -> Any:

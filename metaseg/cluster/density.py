@@ -375,6 +375,21 @@ class DensityClusterer(ClusterMixin, BaseEstimator):
         self.noise_share_ = 0.0
         self.relative_validity_ = math.nan
 
+    # ------------------------------------------------------------------ pickling
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle without the prediction lookup tables: they are rebuilt from the tree."""
+        state = dict(super().__getstate__())
+        if state.get("_predictor") is not None:
+            state["_predictor"] = None
+            state["_rebuild_predictor"] = True
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        rebuild = bool(state.pop("_rebuild_predictor", False))
+        super().__setstate__(state)
+        if rebuild:
+            self._predictor = ApproximatePredictor(self.hdbscan_)
+
     # ---------------------------------------------------------------- assignment
     def _embed(self, X: np.ndarray) -> np.ndarray:
         """Return the space HDBSCAN works in: ``X`` itself or its UMAP embedding."""
@@ -428,7 +443,7 @@ class DensityClusterer(ClusterMixin, BaseEstimator):
         -------
         ndarray of int64, shape (n_samples,)
         """
-        check_is_fitted(self, "labels_")
+        check_is_fitted(self, "n_clusters_")
         X = validate_matrix(self, X, reset=False)
         if self.n_clusters_ < 2:  # not split: by choice or by fallback
             return np.zeros(X.shape[0], dtype=np.int64)
@@ -469,7 +484,7 @@ class DensityClusterer(ClusterMixin, BaseEstimator):
         """
         from hdbscan.prediction import membership_vector
 
-        check_is_fitted(self, "labels_")
+        check_is_fitted(self, "n_clusters_")
         X = validate_matrix(self, X, reset=False)
         if self.n_clusters_ < 2:
             return np.ones((X.shape[0], 1), dtype=np.float64)

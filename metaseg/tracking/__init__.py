@@ -8,7 +8,9 @@
 - :func:`promote` moves an alias (``champion``) to a version only if the
   :class:`QualityGates` pass, recording why and the model's sha256.
 - :func:`load_champion` loads the promoted segmenter for scoring after checking that
-  its files are the ones promoted.
+  its files are the ones promoted. It is the fit's scoring copy (no row per customer);
+  :meth:`LoadedModel.training_labels` and :meth:`LoadedModel.full_model` fetch the
+  training labels from the run and check them against the digest the model kept.
 
 MLflow is imported only inside these functions: ``import metaseg.tracking`` is cheap.
 

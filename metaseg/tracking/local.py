@@ -140,8 +140,12 @@ def save_outputs(
     data_report: DataReport | None = None,
     plots: PlotWriter | None = None,
     report: ReportWriter | None = None,
+    scoring: Any = None,
 ) -> dict[str, Path]:
     """Save everything a fit produced under ``folder``; return the files by artifact path.
+
+    ``scoring`` is the model pickled as ``model/segmenter.joblib`` (default ``model``;
+    :func:`metaseg.tracking.log_fit` passes its scoring copy).
 
     ``plots(model, folder)`` draws the figures into ``plots/`` (for example
     :func:`metaseg.plots.save_all`) and ``report(model, path)`` writes the report page
@@ -190,7 +194,7 @@ def save_outputs(
                 "write the page to the path it is given (see metaseg.report.write_report)."
             )
         files[names.REPORT_PATH] = page
-    files[names.LOCAL_MODEL_PATH] = save_model(folder, model)
+    files[names.LOCAL_MODEL_PATH] = save_model(folder, model if scoring is None else scoring)
     return files
 
 

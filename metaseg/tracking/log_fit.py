@@ -2,7 +2,11 @@
 
 :func:`log_fit` first saves the labels, profiles, summaries, config and the pickled
 segmenter to a local folder (atomic writes), then logs the run: params, metrics,
-tags, the input dataset, the artifacts and the pyfunc model. If the tracking store
+tags, the input dataset, the artifacts and the pyfunc model. The pyfunc model holds
+the scoring copy of the segmenter (:meth:`~metaseg.model.MetaSegmenter.for_scoring`:
+no row per customer); the training labels go to the run as
+``training/fit_labels.parquet``, their sha256 recorded in the model
+(:mod:`metaseg.tracking.training_state`). If the tracking store
 cannot be reached, it fails within a bounded time with one :class:`TrackingError`
 that says where the local copy is.
 """
@@ -46,6 +50,7 @@ from metaseg.tracking.store import (
     tracking_failures,
     tracking_session,
 )
+from metaseg.tracking.training_state import save_training_state
 
 _GIT_TIMEOUT = 2.0
 #: The file MLflow runs to build the pyfunc model ("models from code").
@@ -200,6 +205,8 @@ def log_fit(
     folder = new_output_dir(artifacts_dir)
     with steps(progress, len(LOG_STEPS), "logging the fit", owner="log_fit") as step:
         step(LOG_STEPS[0])
+        training, digests = save_training_state(folder, model)
+        scoring = model.for_scoring(digests)
         files = save_outputs(
             folder,
             model,
@@ -208,7 +215,9 @@ def log_fit(
             data_report=data_report,
             plots=plots,
             report=report,
+            scoring=scoring,
         )
+        files.update(training)
         step(LOG_STEPS[1])
         try:
             probe(uri, timeout=timeout, max_retries=max_retries)
@@ -223,6 +232,7 @@ def log_fit(
                     client,
                     uri,
                     model,
+                    scoring,
                     facts,
                     kinds,
                     files,
@@ -276,6 +286,7 @@ def _log(
     client: Any,
     uri: str,
     model: Any,
+    scoring: Any,
     facts: pd.DataFrame,
     kinds: dict[str, str],
     files: dict[str, Path],
@@ -317,7 +328,8 @@ def _log(
         if edits:
             mlflow.log_dict(edits, names.EDITS_PATH)
         step(LOG_STEPS[3])
-        segmenter_path = save_model(folder, model)
+        # the registered model is the scoring copy: no row per customer (training_state)
+        segmenter_path = save_model(folder, scoring)
         # the config travels as an artifact: a model_config would be copied into the params
         config_path = write_model_config(
             folder / names.LOCAL_MODEL_CONFIG_PATH,

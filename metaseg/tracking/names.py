@@ -66,6 +66,9 @@ IDENTITY_PATH: Final = "identity/matching.csv"
 PLOTS_DIR: Final = "plots"
 #: The segment report page (written by the ``report`` callback of ``log_fit``).
 REPORT_PATH: Final = "report/segment_report.html"
+#: The training labels of the fit, as the fitted model held them (no provenance): the
+#: registered model leaves them out and records their sha256 (see training_state).
+TRAINING_LABELS_PATH: Final = "training/fit_labels.parquet"
 #: Local-only folder with the pickled segmenter (it travels inside the logged model).
 LOCAL_MODEL_PATH: Final = "model/segmenter.joblib"
 

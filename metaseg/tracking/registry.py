@@ -111,6 +111,16 @@ class LoadedModel:
         Where the model's files were downloaded from.
     tags : dict
         The model version's tags.
+    tracking_uri : str, optional
+        The store it was loaded from (where :meth:`training_labels` fetches from).
+
+    Notes
+    -----
+    ``model`` is the scoring copy logged by :func:`~metaseg.tracking.log_fit`: it
+    predicts, explains and gives membership, but holds no row per customer. What needs
+    the fit's labels (edits, the report, drift, identity matching on labels) asks for
+    them explicitly: :meth:`training_labels` or :meth:`full_model`. A version logged
+    before the scoring copy existed holds its labels and returns them as they are.
     """
 
     model: Any
@@ -121,6 +131,44 @@ class LoadedModel:
     model_sha256: str
     source: str
     tags: dict[str, str] = field(default_factory=dict)
+    tracking_uri: str | None = None
+
+    def training_labels(
+        self, *, timeout: float = DEFAULT_TIMEOUT, max_retries: int = DEFAULT_MAX_RETRIES
+    ) -> pd.DataFrame:
+        """The labels of the fit customers, fetched from the run and checked.
+
+        Downloads ``training/fit_labels.parquet`` from the version's run and checks its
+        sha256 against the one the (verified) model recorded at logging. A version
+        logged with its labels inside the model returns those.
+
+        Raises
+        ------
+        TrackingError
+            The store cannot be reached, the artifact is missing, or it does not match.
+        """
+        held = self.model.__dict__.get("labels_")
+        if held is not None:
+            return held
+        from metaseg.tracking.training_state import fetch_training_labels
+
+        uri = resolve_tracking_uri(self.tracking_uri)
+        what = f"{self.name!r} version {self.version}"
+        with tracking_session(uri, timeout=timeout, max_retries=max_retries) as client:
+            try:
+                return fetch_training_labels(client, self.run_id, self.model, what)
+            except tracking_failures() as exc:
+                raise tracking_error(uri, f"fetch the training labels of {what}", exc) from exc
+
+    def full_model(
+        self, *, timeout: float = DEFAULT_TIMEOUT, max_retries: int = DEFAULT_MAX_RETRIES
+    ) -> Any:
+        """The segmenter with its training labels (``labels_``) back, for edits, the
+        report, drift and identity matching (see :meth:`training_labels`)."""
+        if "labels_" in self.model.__dict__:
+            return self.model
+        labels = self.training_labels(timeout=timeout, max_retries=max_retries)
+        return self.model.with_training_labels(labels)
 
     def predict(self, facts: pd.DataFrame, *, as_of: Any = None) -> pd.DataFrame:
         """Label customers with this version's name, version and run id.
@@ -477,6 +525,7 @@ def load_champion(
         model_sha256=expected,
         source=source,
         tags=dict(mv.tags),
+        tracking_uri=uri,
     )
 
 

@@ -259,3 +259,73 @@ def test_demo_runs_the_whole_flow(tmp_path, monkeypatch, capsys):
     assert "scored 3,000 customers with models:/shop@champion" in out
     assert (tmp_path / "mlflow.db").exists()
     assert len(pd.read_parquet(tmp_path / "metaseg_output" / "labels.parquet")) == 3000
+
+
+#: Runs ``metaseg score`` in a fresh process, then prints the modules it imported.
+_SCORE_IMPORTS = """
+import json, sys
+from metaseg.cli import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def _imported(arguments: list[str], cwd: Path) -> dict:
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _SCORE_IMPORTS, *arguments],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_score_imports_only_what_scoring_needs(fitted, capsys):
+    import subprocess
+    import sys
+
+    uri = fitted["uri"]
+    assert main(["promote", "cli-shop", "1", "--tracking-uri", uri]) == 0
+    capsys.readouterr()
+    result = _imported(
+        [
+            "score",
+            "--config",
+            str(fitted["config"]),
+            "--model",
+            "models:/cli-shop@champion",
+            "--out",
+            str(fitted["root"] / "imports.parquet"),
+            "--tracking-uri",
+            uri,
+            "--quiet",
+        ],
+        fitted["root"],
+    )
+    assert result["code"] == 0
+    modules = set(result["modules"])
+    assert "metaseg.model" in modules and "mlflow" in modules  # it did score
+    tops = {name.split(".")[0] for name in modules}
+    # no drawing, no embedding, no density clustering (the shop config uses none), no Spark
+    assert not tops & {"matplotlib", "umap", "hdbscan", "numba"}, sorted(
+        tops & {"matplotlib", "umap", "hdbscan", "numba"}
+    )
+    for package in ("metaseg.plots", "metaseg.report", "metaseg.spark", "metaseg.over_time"):
+        assert package not in modules, package
+    # MLflow itself probes for pyspark when it is installed; metaseg adds no Spark import
+    if "pyspark" in tops:
+        bare = subprocess.run(
+            [sys.executable, "-c", "import sys, mlflow.tracking; print('pyspark' in sys.modules)"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        assert bare.stdout.strip() == "True"

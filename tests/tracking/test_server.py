@@ -155,6 +155,9 @@ def test_log_promote_and_load_over_http(tracking_server, http_run, model_b, shop
     labels = champion.predict(shop_facts)
     assert labels[schema.SEGMENT].tolist() == model_b.labels_[schema.SEGMENT].tolist()
     assert set(labels[schema.MODEL_VERSION]) == {"1"}
+    # the registered model is the scoring copy; its training labels come through the server
+    assert not hasattr(champion.model, "labels_")
+    pd.testing.assert_frame_equal(champion.training_labels(), model_b.labels_)
 
 
 def test_pyfunc_compare_and_agreement_over_http(
