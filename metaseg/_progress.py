@@ -10,10 +10,15 @@ command line. A ``progress`` argument is one of
 * ``True`` / ``False``: always / never draw a bar;
 * a callable: called instead of a bar (with each item's name, or each batch's size), so
   a caller can draw its own.
+
+The environment variable ``METASEG_PROGRESS`` changes what ``None`` means for a whole
+process: ``0``/``off``/``false`` never draws a bar (e.g. notebooks executed to be saved
+with their outputs), ``1``/``on``/``true`` always does.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -80,10 +85,35 @@ def progress_bar(
     options.setdefault("file", sys.stderr)
     options.setdefault("leave", False)
     notebook = in_notebook()
+    progress = _from_environment() if progress is None else progress
     # None is tqdm's own "only on a terminal"; a notebook's stream is no terminal
     auto = False if notebook else None
     disable = auto if progress is None else not progress
     return _bar_class(notebook)(total=total, desc=desc, disable=disable, **options)
+
+
+#: Values of ``METASEG_PROGRESS`` and what ``progress=None`` then means.
+_ENVIRONMENT_CHOICES = {
+    "0": False,
+    "off": False,
+    "false": False,
+    "1": True,
+    "on": True,
+    "true": True,
+}
+
+
+def _from_environment() -> bool | None:
+    """``METASEG_PROGRESS`` as a choice (None when unset or empty), or a ConfigError."""
+    value = os.environ.get("METASEG_PROGRESS", "").strip().lower()
+    if not value:
+        return None
+    if value not in _ENVIRONMENT_CHOICES:
+        raise ConfigError(
+            f"METASEG_PROGRESS must be one of {sorted(_ENVIRONMENT_CHOICES)} (or unset), got "
+            f"{value!r}; unset it to show bars only where someone watches."
+        )
+    return _ENVIRONMENT_CHOICES[value]
 
 
 def in_notebook() -> bool:

@@ -10,7 +10,8 @@ Each notebook runs in a fresh ``python3`` kernel with this folder as its working
 directory, like ``jupyter nbconvert --execute --inplace``, with three differences:
 MLflow and the notebooks' scratch folders go to one temporary folder
 (``MLFLOW_TRACKING_URI`` and ``TMPDIR`` point there, so nothing lands in the
-repository), no execution timings are recorded (a rebuild changes only real outputs),
+repository), progress bars are off (``METASEG_PROGRESS=off``: saved, they would be text
+noise), no execution timings are recorded (a rebuild changes only real outputs),
 and nothing is saved when a cell fails or a notebook grows over :data:`MAX_BYTES`.
 ``02_online_retail.ipynb`` needs ``../shared/data`` beside the repository.
 """
@@ -59,6 +60,7 @@ def execute(path: Path, scratch: Path, *, timeout: int = CELL_TIMEOUT) -> bytes:
     env = dict(os.environ)
     env["MLFLOW_TRACKING_URI"] = f"sqlite:///{scratch / 'mlflow.db'}"
     env["TMPDIR"] = str(scratch)
+    env["METASEG_PROGRESS"] = "off"  # progress bars would be saved as text noise
     client = NotebookClient(
         notebook,
         timeout=timeout,

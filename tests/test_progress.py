@@ -40,6 +40,19 @@ def test_default_bar_is_quiet_off_a_terminal_and_drawn_on_one():
     assert not progress_bar(total=2, desc="x", file=io.StringIO(), progress=True).disable
 
 
+def test_the_environment_decides_what_the_default_means(monkeypatch):
+    terminal = _Terminal()
+    monkeypatch.setenv("METASEG_PROGRESS", "off")
+    assert progress_bar(total=2, desc="x", file=terminal).disable is True
+    # an explicit choice still wins
+    assert not progress_bar(total=2, desc="x", file=terminal, progress=True).disable
+    monkeypatch.setenv("METASEG_PROGRESS", "on")
+    assert not progress_bar(total=2, desc="x", file=io.StringIO()).disable
+    monkeypatch.setenv("METASEG_PROGRESS", "sometimes")
+    with pytest.raises(ConfigError, match="METASEG_PROGRESS must be one of .*'sometimes'"):
+        progress_bar(total=2, desc="x", file=terminal)
+
+
 def test_fit_is_quiet_when_not_interactive(small_facts, capsys):
     MetaSegmenter(n_bootstrap=0).fit(small_facts)
     assert "sub-segmenting" not in capsys.readouterr().err
