@@ -47,7 +47,9 @@ STAGES: tuple[tuple[str, ...], ...] = (
         "edits",
         "explain",
     ),  # profiles; facts at fit time; renumbering; edit steps; explanations
-    ("segmentation_spec", "report"),  # the validated segmentation block; the report page
+    # the validated segmentation block; the report page; what one base segment learned
+    ("segmentation_spec", "report", "fitted_segment"),
+    ("model_inputs", "segment_fit"),  # input checks, events to facts; the per-segment fit
     ("model",),  # MetaSegmenter
     ("over_time",),  # identities, drift, campaigns (pure)
     ("export",),  # labels to files, SQL, webhooks
