@@ -23,7 +23,14 @@ from metaseg._paths import PRESETS_DIR
 from metaseg.exceptions import RuleError
 
 #: Names accepted by :func:`preset_path` and by ``RuleSegmenter(rules=...)``.
-PRESET_NAMES: Final = ("rfm", "rfm_textbook", "lifecycle", "value_tiers", "demographic", "potential_value")
+PRESET_NAMES: Final = (
+    "rfm",
+    "rfm_textbook",
+    "lifecycle",
+    "value_tiers",
+    "demographic",
+    "potential_value",
+)
 
 #: Keys of a document that names a preset: the preset and the parameters it changes.
 PRESET_KEYS: Final = ("preset", "params")

@@ -83,7 +83,9 @@ def test_missing_paths_are_named(tmp_path):
         compute_facts(tmp_path)
     with pytest.raises(DataError, match="list of Parquet paths is empty"):
         compute_facts([])
-    with pytest.raises(DataError, match=r"table of standard events \(pandas, pyarrow or polars\).*got dict"):
+    with pytest.raises(
+        DataError, match=r"table of standard events \(pandas, pyarrow or polars\).*got dict"
+    ):
         compute_facts({"customer_id": [1]})
 
 
