@@ -172,3 +172,18 @@ def test_online_retail_says_where_the_data_should_be(tmp_path, monkeypatch):
     message = str(caught.value)
     assert "UCI Online Retail II was not found" in message
     assert str(repo.parent / "shared" / "data" / "online_retail_ii") in message
+
+
+def test_needs_within_rfm_runs_end_to_end(tmp_path, monkeypatch):
+    notebook = _run(NOTEBOOKS / "03_needs_within_rfm.ipynb", tmp_path, monkeypatch)
+    text = _text(notebook)
+    assert "4,000 customers, 4 planted personas" in text
+    # sub-segments named by their mix, the grid and the mix heatmap drawn
+    assert "mostly aisle" in text
+    assert _images(notebook) >= 2
+    # the ARI table: needs finds the personas, behaviour does not
+    results = [o for o in notebook.cells[13].outputs if o.output_type == "execute_result"]
+    table = results[0]["data"]["text/plain"]
+    mean = next(line for line in table.splitlines() if line.startswith("mean")).split()
+    assert float(mean[1]) >= 0.9
+    assert float(mean[2]) <= 0.1
