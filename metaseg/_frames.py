@@ -75,25 +75,13 @@ def as_pandas(obj: Any, what: str) -> Any:
     """
     if isinstance(obj, pd.DataFrame):
         return obj
-    if type(obj).__name__ == "LazyFrame":
-        raise DataError(
-            f"{what} is a polars LazyFrame; pass a DataFrame: call .collect() on it first."
-        )
-    if not _arrow_like(obj):
+    if not _arrow_like(obj) and type(obj).__name__ != "LazyFrame":
         return obj
+    table = as_arrow(obj, what)
     try:
-        if type(obj).__module__.startswith("pyarrow") and hasattr(obj, "to_pandas"):
-            return obj.to_pandas()
-        if hasattr(obj, "to_arrow"):
-            return obj.to_arrow().to_pandas()
-        import pyarrow as pa
-
-        return pa.table(obj).to_pandas()
-    except (TypeError, ValueError, NotImplementedError, ImportError) as exc:
-        raise DataError(
-            f"{what}: could not read the {type(obj).__name__} as a table through Arrow "
-            f"({exc}). Pass a pandas DataFrame, a pyarrow Table or a polars DataFrame."
-        ) from exc
+        return table.to_pandas()
+    except (TypeError, ValueError, NotImplementedError) as exc:
+        raise _unreadable(obj, what, exc) from exc
 
 
 def as_arrow(obj: Any, what: str) -> Any:
@@ -129,10 +117,14 @@ def as_arrow(obj: Any, what: str) -> Any:
             return obj.to_arrow()
         return pa.table(obj)
     except (TypeError, ValueError, NotImplementedError) as exc:
-        raise DataError(
-            f"{what}: could not read the {type(obj).__name__} as a table through Arrow "
-            f"({exc}). Pass a pandas DataFrame, a pyarrow Table or a polars DataFrame."
-        ) from exc
+        raise _unreadable(obj, what, exc) from exc
+
+
+def _unreadable(obj: Any, what: str, exc: Exception) -> DataError:
+    return DataError(
+        f"{what}: could not read the {type(obj).__name__} as a table through Arrow "
+        f"({exc}). Pass a pandas DataFrame, a pyarrow Table or a polars DataFrame."
+    )
 
 
 def column_names(obj: Any) -> list[str]:

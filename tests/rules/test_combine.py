@@ -113,7 +113,9 @@ def test_predict_before_fit_is_refused(facts: pd.DataFrame) -> None:
         CombinedRuleSegmenter(rules=RULES).predict(facts)
 
 
-def test_meta_segmenter_fits_within_combined_cells(facts: pd.DataFrame) -> None:
+@pytest.fixture(scope="module")
+def combined_model(facts: pd.DataFrame) -> MetaSegmenter:
+    """Sub-segments inside the cells of lifecycle x value tiers."""
     spec = {
         "rules": RULES,
         "default": {"algorithm": "kmeans", "features": {"features": "behaviour"}},
@@ -122,25 +124,24 @@ def test_meta_segmenter_fits_within_combined_cells(facts: pd.DataFrame) -> None:
     }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = MetaSegmenter.from_config(spec).fit(facts)
+        return MetaSegmenter.from_config(spec).fit(facts)
+
+
+def test_meta_segmenter_fits_within_combined_cells(combined_model: MetaSegmenter) -> None:
+    model = combined_model
     assert set(model.labels_["base_segment"]) <= set(model.rules_.segments_)
     assert isinstance(model.rules_, CombinedRuleSegmenter)
     assert not isinstance(rule_segmenter("rfm"), CombinedRuleSegmenter)
     assert isinstance(rule_segmenter("rfm"), RuleSegmenter)
 
 
-def test_explain_names_the_rule_of_each_combined_preset(facts: pd.DataFrame) -> None:
-    spec = {
-        "rules": RULES,
-        "default": {"algorithm": "kmeans", "features": {"features": "behaviour"}},
-        "n_bootstrap": 0,
-        "min_segment_size": 100,
-    }
+def test_explain_names_the_rule_of_each_combined_preset(
+    combined_model: MetaSegmenter, facts: pd.DataFrame
+) -> None:
+    model = combined_model
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = MetaSegmenter.from_config(spec).fit(facts)
-        ids = facts["customer_id"].head(5)
-        explained = model.explain(ids, facts)
+        explained = model.explain(facts["customer_id"].head(5), facts)
     parts = model.rules_.transform(facts.head(5))
     first, second = model.rules_.spec_combine_.parts
     for row, (_, customer) in zip(explained.itertuples(), parts.iterrows(), strict=True):
