@@ -138,20 +138,18 @@ def test_every_position_accepts_a_benign_value():
 
 
 def test_every_payload_in_every_position_is_a_config_error(sentinel):
-    failures, count = [], 0
-    for payload in [*_corpus(sentinel), 10**9, -1, 2.5, ["category"]]:
-        for position, custom in _positions(payload).items():
-            count += 1
-            try:
-                compute_facts(_events(), as_of=AS_OF, windows=(30,), custom=custom)
-            except ConfigError as exc:
-                if not str(exc) or len(str(exc)) > 3000:
-                    failures.append((position, payload, "unclear message"))
-            except Exception as exc:  # any other outcome is a failure
-                failures.append((position, payload, f"{type(exc).__name__}: {exc}"))
-            else:
-                failures.append((position, payload, "accepted"))
-    assert count > 400
+    events = _events()
+    cases = [
+        (position, payload, custom)
+        for payload in [*_corpus(sentinel), 10**9, -1, 2.5, ["category"]]
+        for position, custom in _positions(payload).items()
+    ]
+    failures = test_safety.unrefused(
+        cases,
+        lambda custom: compute_facts(events, as_of=AS_OF, windows=(30,), custom=custom),
+        ConfigError,
+    )
+    assert len(cases) > 400
     assert failures == []
 
 
