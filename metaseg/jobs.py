@@ -111,15 +111,13 @@ def build_facts(
     config: MetasegConfig,
     *,
     as_of: Any = None,
-    clv: Any = None,
     model: Any = None,
 ) -> pd.DataFrame:
     """Compute the customer facts of a job's inputs (see :func:`metaseg.facts.compute_facts`).
 
-    ``clv``, a fitted :class:`~metaseg.clv.CLVModel` (a model's ``clv_`` at scoring), adds
-    its potential-value facts as of the same date. With a fitted ``model`` whose facts
-    had a category mix, its categories are kept, so scoring gives the columns the model
-    was fitted on.
+    With a fitted ``model`` (scoring, drift), the facts are those it was fitted on: its
+    category mix keeps the categories learned at fit, and its potential-value model
+    (``clv_``) adds its facts as of the same date, without refitting.
     """
     from metaseg.facts import compute_facts
 
@@ -142,6 +140,7 @@ def build_facts(
         custom=config.facts.custom,
         category_mix=category_mix,
     )
+    clv = getattr(model, "clv_", None)
     if clv is not None:
         from metaseg.clv import add_clv_facts
 
@@ -432,10 +431,7 @@ def run_score(
     hooks = hooks or JobHooks()
     with hooks.stage("loading the model"):
         loaded = _load_promoted(model, tracking_uri, hooks)
-    clv = getattr(loaded.model, "clv_", None)
-    inputs, facts = _read_and_compute(
-        config, events, customers, as_of, hooks, clv=clv, model=loaded.model
-    )
+    inputs, facts = _read_and_compute(config, events, customers, as_of, hooks, model=loaded.model)
     with hooks.stage("scoring"):
         labels = loaded.predict(facts)
     outcome = ScoreOutcome(loaded, inputs, facts, labels)
@@ -590,8 +586,9 @@ def run_drift(
 
     hooks = hooks or JobHooks()
     loaded = _load_promoted(model, tracking_uri, hooks)
-    clv = getattr(loaded.model, "clv_", None)
-    inputs, facts_now = _read_and_compute(config, events, customers, as_of, hooks, clv=clv)
+    inputs, facts_now = _read_and_compute(
+        config, events, customers, as_of, hooks, model=loaded.model
+    )
     if reference_facts is not None:
         reference = read_table(reference_facts)
     elif getattr(loaded.model, "drift_reference_", None) is not None:
@@ -619,8 +616,7 @@ def _fit_facts_again(inputs: Inputs, config: MetasegConfig, model: Any, hooks: J
         )
     before = inputs.events[inputs.events["timestamp"] < as_of]
     hooks.message(f"reference: facts recomputed as of the fit ({as_of:%Y-%m-%d})")
-    clv = getattr(model, "clv_", None)
-    return build_facts(Inputs(before, inputs.customers), config, as_of=as_of, clv=clv)
+    return build_facts(Inputs(before, inputs.customers), config, as_of=as_of, model=model)
 
 
 def save_drift_report(report: Any, folder: str | Path) -> list[Path]:
@@ -781,13 +777,12 @@ def _read_and_compute(
     customers: str | Path | None,
     as_of: Any,
     hooks: JobHooks,
-    clv: Any = None,
     model: Any = None,
 ) -> tuple[Inputs, pd.DataFrame]:
-    """The job's inputs and their facts (with ``clv``'s potential-value facts, the
-    category mix fixed by ``model``), each step reported as a stage."""
+    """The job's inputs and their facts (those ``model`` was fitted on, when given),
+    each step reported as a stage."""
     with hooks.stage("reading data"):
         inputs = load_inputs(config, events=events, customers=customers, as_of=as_of)
     with hooks.stage("computing facts"):
-        facts = build_facts(inputs, config, as_of=as_of, clv=clv, model=model)
+        facts = build_facts(inputs, config, as_of=as_of, model=model)
     return inputs, facts

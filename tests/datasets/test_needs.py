@@ -73,3 +73,28 @@ def test_scoring_events_keeps_the_categories_of_the_fit() -> None:
         other = make_needs_shop(600, seed=7, as_of=AS_OF).events
         labels = model.predict(other, as_of=AS_OF)
     assert len(labels) == other["customer_id"].nunique()
+
+
+def test_jobs_compute_the_facts_a_fitted_model_was_fitted_on() -> None:
+    """Scoring and drift both compute facts through build_facts(model=...)."""
+    from metaseg.config import load_config
+    from metaseg.jobs import Inputs, build_facts
+
+    config = load_config({"name": "needs", "facts": {"category_mix": {"top": 3}}})
+    shop = make_needs_shop(600, seed=1, as_of=AS_OF)
+    facts = build_facts(Inputs(shop.events, None), config, as_of=AS_OF)
+    spec = {
+        "rules": "lifecycle",
+        "default": {"algorithm": "kmeans", "features": {"features": "needs"}},
+        "n_bootstrap": 0,
+        "min_segment_size": 100,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = MetaSegmenter.from_config(spec).fit(facts)
+    other = Inputs(make_needs_shop(600, seed=7, as_of=AS_OF).events, None)
+    fitted_columns = [c for c in facts.columns if c.startswith("mix_")]
+    own = build_facts(other, config, as_of=AS_OF)
+    assert [c for c in own.columns if c.startswith("mix_")] != fitted_columns
+    kept = build_facts(other, config, as_of=AS_OF, model=model)
+    assert [c for c in kept.columns if c.startswith("mix_")] == fitted_columns
