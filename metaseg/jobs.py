@@ -223,6 +223,7 @@ def run_fit(
     experiment: str | None = None,
     register: str | None = None,
     tracking_uri: str | None = None,
+    artifacts_dir: str | Path | None = None,
     hooks: JobHooks | None = None,
 ) -> FitOutcome:
     """Read the data, compute facts, fit, keep the champion's ids and log the run.
@@ -239,6 +240,8 @@ def run_fit(
         Override the config's data (see :func:`load_inputs`).
     experiment, register, tracking_uri : str, optional
         Override the config's ``tracking`` section.
+    artifacts_dir : path, optional
+        Local copy of the run's files (default ``./metaseg_output/<UTC timestamp>/``).
     hooks : JobHooks, optional
         Progress reporting; log lines by default.
 
@@ -282,6 +285,7 @@ def run_fit(
             tracking_uri=uri,
             config=config.model_dump(mode="json"),
             data_report=inputs.report,
+            artifacts_dir=artifacts_dir,
             timeout=tracking.timeout,
             max_retries=tracking.max_retries,
             plots=save_all,

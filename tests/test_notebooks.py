@@ -25,7 +25,8 @@ CELL_TIMEOUT = 300
 
 
 def _run(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cells: int | None = None):
-    """Execute the notebook at ``path`` (its first ``cells`` cells only, if given)."""
+    """Execute the notebook at ``path`` (its first ``cells`` cells only, if given) and
+    check that it wrote nothing beside the notebooks."""
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     notebook = nbformat.read(path, as_version=4)
@@ -40,7 +41,9 @@ def _run(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cells: int
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )
+    before = sorted(p.name for p in path.parent.iterdir())
     client.execute()
+    assert sorted(p.name for p in path.parent.iterdir()) == before, "written beside the notebooks"
     return notebook
 
 
@@ -71,12 +74,9 @@ def _scratch(tmp_path: Path, prefix: str) -> Path:
 
 
 def test_quickstart_runs_end_to_end(tmp_path, monkeypatch):
-    before = sorted(p.name for p in NOTEBOOKS.iterdir())
     notebook = _run(NOTEBOOKS / "01_quickstart.ipynb", tmp_path, monkeypatch)
     text = _text(notebook)
 
-    # nothing was written beside the notebooks
-    assert sorted(p.name for p in NOTEBOOKS.iterdir()) == before
     # the rules recover every planted situation: the crosstab is diagonal
     assert "10,000 customers" in text
     # the gate refusal was caught and printed, then the other version was promoted

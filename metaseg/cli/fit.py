@@ -28,6 +28,12 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
     p.add_argument("--experiment", help="MLflow experiment (default: the config's)")
     p.add_argument("--register", metavar="NAME", help="register the model under this name")
     p.add_argument("--tracking-uri", dest="tracking_uri", help="MLflow tracking URI")
+    p.add_argument(
+        "--artifacts-dir",
+        dest="artifacts_dir",
+        metavar="FOLDER",
+        help="local copy of the run's files (default ./metaseg_output/<UTC timestamp>/)",
+    )
     p.set_defaults(run=run)
 
 
@@ -44,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
         experiment=args.experiment,
         register=args.register,
         tracking_uri=args.tracking_uri,
+        artifacts_dir=args.artifacts_dir,
         hooks=cli_hooks(args),
     )
     print_data_report(fitted.inputs.report, customers_given=fitted.inputs.customers is not None)

@@ -146,9 +146,12 @@ def test_refit_keeps_the_champion_ids_and_logs_the_matching(fitted, capsys):
     capsys.readouterr()
     args = ["fit", "--config", str(fitted["config"]), "--register", "cli-shop"]
     args += ["--tracking-uri", fitted["uri"], "--experiment", "cli"]
+    args += ["--artifacts-dir", str(fitted["root"] / "refit-files")]
     assert main(args) == 0
     captured = capsys.readouterr()
     assert "identities against cli-shop version 1" in captured.err
+    # the run's local copy went where it was asked to
+    assert (fitted["root"] / "refit-files" / "identity" / "matching.csv").is_file()
     assert "0 new, 0 vanished" in captured.err
     run_id = captured.out.split("run_id: ")[1].split()[0]
 
