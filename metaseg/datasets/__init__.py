@@ -1,10 +1,11 @@
-"""Datasets: the synthetic shop (the embedded default) and loaders for public retail data."""
+"""Datasets: the synthetic shop (the embedded default, in memory or written to Parquet in
+chunks) and loaders for public retail data."""
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["load_online_retail", "make_shop"]
+__all__ = ["iter_shop_chunks", "load_online_retail", "make_shop", "write_shop"]
 
 
 def __getattr__(name: str) -> Any:
@@ -12,6 +13,10 @@ def __getattr__(name: str) -> Any:
         from metaseg.datasets.synthetic import make_shop
 
         return make_shop
+    if name in ("write_shop", "iter_shop_chunks"):
+        from metaseg.datasets import shop_files
+
+        return getattr(shop_files, name)
     if name == "load_online_retail":
         from metaseg.datasets.online_retail import load_online_retail
 

@@ -140,7 +140,19 @@ def plan_shoppers(
     rng : numpy.random.Generator
         The only source of randomness.
     """
-    situation, persona = _assign(n, situation_shares, persona_shares, rng)
+    situation, persona = assign(n, situation_shares, persona_shares, rng)
+    return plan_assigned(situation, persona, horizon, rng)
+
+
+def plan_assigned(
+    situation: np.ndarray, persona: np.ndarray, horizon: float, rng: np.random.Generator
+) -> Shoppers:
+    """Draw the plan of customers whose situation and persona codes are already given.
+
+    :func:`plan_shoppers` is :func:`assign` followed by this; a shop written in chunks
+    assigns every customer once and plans each chunk's customers with its own generator.
+    """
+    n = len(situation)
     orders, views, carts = (persona_table(f) for f in ("orders", "browse_views", "carts"))
     has_orders = rng.random(n) < persona_table("p_orders")[persona]
     n_orders = np.where(has_orders, rng.integers(orders[persona, 0], orders[persona, 1] + 1), 0)
@@ -181,13 +193,13 @@ def plan_shoppers(
     )
 
 
-def _assign(
+def assign(
     n: int,
     situation_shares: Mapping[str, float],
     persona_shares: Mapping[str, Mapping[str, float]],
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Give every customer a situation and a persona, in exact proportions, shuffled."""
+    """Give every customer a situation and a persona code, in exact proportions, shuffled."""
     sit_counts = allocate(n, np.array([situation_shares[s] for s in SITUATIONS], dtype=float))
     sit_codes, per_codes, counts = [], [], []
     for s_code, (name, size) in enumerate(zip(SITUATIONS, sit_counts, strict=True)):

@@ -108,7 +108,7 @@ import pandas as pd
 from metaseg import schema
 from metaseg._messages import available, did_you_mean
 from metaseg._params import parse_as_of
-from metaseg.datasets._events import SECONDS_PER_DAY, make_events
+from metaseg.datasets._events import SECONDS_PER_DAY, EventArrays, make_events
 from metaseg.datasets._personas import (
     CATEGORIES,
     CHANNELS,
@@ -120,7 +120,7 @@ from metaseg.datasets._personas import (
     REGIONS,
     SITUATIONS,
 )
-from metaseg.datasets._plan import plan_shoppers
+from metaseg.datasets._plan import Shoppers, plan_shoppers
 from metaseg.exceptions import ConfigError
 
 __all__ = [
@@ -206,18 +206,72 @@ def make_shop(
     """
     n = _check_count(n_customers)
     seed = _check_seed(seed)
-    as_of_ts = parse_as_of(as_of)
-    horizon = _check_years(years) * 365.25
-    situations = _check_situation_shares(situation_shares)
-    personas = _check_persona_shares(persona_shares)
-    refund_rate = _check_rate(refund_rate)
-
+    params = check_shop_params(as_of, years, situation_shares, persona_shares, refund_rate)
     rng = np.random.default_rng(seed)
-    cust = plan_shoppers(n, situations, personas, horizon, rng)
-    ev = make_events(cust, refund_rate, rng)
-    as_of_ns = as_of_ts.as_unit("ns").value
+    cust = plan_shoppers(n, params.situations, params.personas, params.horizon, rng)
+    ev = make_events(cust, params.refund_rate, rng)
+    return shop_tables(cust, ev, params.as_of)
 
-    customer_id = np.arange(1, n + 1, dtype=np.int64)
+
+class ShopParams(NamedTuple):
+    """The validated parameters of a shop (see :func:`make_shop`); ``horizon`` in days."""
+
+    as_of: pd.Timestamp
+    horizon: float
+    situations: dict[str, float]
+    personas: dict[str, dict[str, float]]
+    refund_rate: float
+
+
+def check_shop_params(
+    as_of: object,
+    years: object,
+    situation_shares: Mapping[str, float] | None,
+    persona_shares: Mapping[str, Mapping[str, float]] | None,
+    refund_rate: object,
+) -> ShopParams:
+    """Validate the parameters :func:`make_shop` and ``write_shop`` share.
+
+    Raises
+    ------
+    ConfigError
+        Naming the parameter and the value received.
+    """
+    return ShopParams(
+        as_of=parse_as_of(as_of),
+        horizon=_check_years(years) * 365.25,
+        situations=_check_situation_shares(situation_shares),
+        personas=_check_persona_shares(persona_shares),
+        refund_rate=_check_rate(refund_rate),
+    )
+
+
+def shop_tables(
+    cust: Shoppers,
+    ev: EventArrays,
+    as_of: pd.Timestamp,
+    *,
+    first_id: int = 1,
+    first_order: int = 0,
+) -> Shop:
+    """Turn a plan and its events into the shop's three DataFrames.
+
+    Parameters
+    ----------
+    cust : Shoppers
+        The plan (customer ``i`` of the plan gets the id ``first_id + i``).
+    ev : EventArrays
+        Its events, with order ids from 1 (0 where there is none).
+    as_of : Timestamp
+        The UTC date every age is counted back from.
+    first_id : int, default 1
+        The id of the plan's first customer.
+    first_order : int, default 0
+        Added to every order id, so that the orders of consecutive chunks never share one.
+    """
+    n = len(cust.situation)
+    as_of_ns = as_of.as_unit("ns").value
+    customer_id = np.arange(first_id, first_id + n, dtype=np.int64)
     customers = pd.DataFrame(
         {
             schema.CUSTOMER_ID: customer_id,
@@ -235,13 +289,15 @@ def make_shop(
             PERSONA: pd.Categorical.from_codes(cust.persona, categories=PERSONA_NAMES),
         }
     )
+    missing = ev.order_id == 0
+    order_id = ev.order_id if first_order == 0 else np.where(missing, 0, ev.order_id + first_order)
     events = pd.DataFrame(
         {
-            schema.CUSTOMER_ID: ev.customer.astype(np.int64) + 1,
+            schema.CUSTOMER_ID: ev.customer.astype(np.int64) + first_id,
             schema.TIMESTAMP: _timestamps(as_of_ns, ev.age_s),
             schema.EVENT_TYPE: pd.Categorical.from_codes(ev.event_type, categories=EVENT_TYPES),
             schema.AMOUNT: ev.amount,
-            schema.ORDER_ID: pd.arrays.IntegerArray(ev.order_id, ev.order_id == 0),
+            schema.ORDER_ID: pd.arrays.IntegerArray(order_id, missing),
             schema.CATEGORY: pd.Categorical.from_codes(ev.category, categories=CATEGORIES),
             schema.CHANNEL: pd.Categorical.from_codes(ev.channel, categories=CHANNELS),
         },
