@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -18,7 +19,7 @@ from metaseg.facts.custom import CustomFacts, parse_custom_facts
 from metaseg.facts.custom_check import absent_event_types, resolve_custom_facts, typed_custom
 from metaseg.facts.custom_sql import registry_kinds
 from metaseg.facts.far_dates import far_date_findings, far_date_stats
-from metaseg.facts.params import check_threads, check_windows, parse_as_of, to_epoch_us
+from metaseg.facts.params import check_windows, duckdb_config, parse_as_of, to_epoch_us
 from metaseg.facts.registry import DEFAULT_WINDOWS, FACTS, duration_units, fact_columns
 from metaseg.facts.sources import (
     EventsInput,
@@ -50,6 +51,8 @@ def compute_facts(
     durations: str | Mapping[str, str] | None = None,
     custom: CustomFacts | dict[str, Any] | None = None,
     category_mix: CategoryMix | Mapping[str, Any] | None = None,
+    memory_limit: str | None = None,
+    temp_directory: str | os.PathLike[str] | None = None,
 ) -> pd.DataFrame:
     """Compute one row of facts per customer as of a point in time.
 
@@ -118,8 +121,9 @@ def compute_facts(
         A required column is missing or has the wrong type, ids or timestamps are null,
         customers are duplicated or cannot be matched with events.
     ConfigError
-        ``as_of``, ``windows`` or ``threads`` is invalid, or a custom fact names a
-        column the events lack or compares a column with a value of another type.
+        ``as_of``, ``windows``, ``threads``, ``memory_limit`` or ``temp_directory`` is
+        invalid, or a custom fact names a column the events lack or compares a column
+        with a value of another type.
 
     Examples
     --------
@@ -148,7 +152,7 @@ def compute_facts(
     import duckdb
 
     windows = check_windows(windows)
-    threads = check_threads(threads)
+    config = duckdb_config(threads, memory_limit, temp_directory)
     as_of_stamp = None if as_of is None else parse_as_of(as_of)
     custom = parse_custom_facts(custom)
     mix = parse_category_mix(category_mix)
@@ -157,9 +161,6 @@ def compute_facts(
     if customers is not None:
         customers = check_customers(as_pandas(customers, "customers"), names)
 
-    config: dict[str, Any] = {"preserve_insertion_order": False}
-    if threads is not None:
-        config["threads"] = threads
     con = duckdb.connect(config=config)
     try:
         event_types = attach_events(con, events, custom.event_columns())

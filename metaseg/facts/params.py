@@ -1,4 +1,4 @@
-"""Checks of the parameters of the facts stage: windows, ``as_of`` and threads.
+"""Checks of the parameters of the facts stage: windows, ``as_of``, threads and memory.
 
 ``as_of`` is read by :func:`metaseg._params.parse_as_of`, the one parser every stage uses
 (re-exported here with its limits ``MIN_AS_OF`` and ``MAX_AS_OF``).
@@ -7,7 +7,11 @@
 from __future__ import annotations
 
 import numbers
+import os
+import re
 from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -65,6 +69,67 @@ def check_threads(threads: int | None) -> int | None:
             f"threads must be a positive whole number or None (all cores), got {threads!r}."
         )
     return int(threads)
+
+
+_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+
+
+def duckdb_config(
+    threads: int | None,
+    memory_limit: str | None = None,
+    temp_directory: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """The DuckDB settings of a facts query, checked.
+
+    Insertion order is never preserved (the facts are sorted afterwards), which lets
+    DuckDB aggregate in parallel and spill without keeping row order. With a
+    ``memory_limit`` DuckDB spills what does not fit to ``temp_directory`` (default: a
+    ``.tmp`` folder DuckDB makes in the working folder) instead of running out of memory.
+
+    Parameters
+    ----------
+    threads : int, optional
+        Worker threads (default: all cores).
+    memory_limit : str, optional
+        Such as ``"4GB"`` or ``"512MiB"`` (default: DuckDB's, 80 % of the machine's memory).
+    temp_directory : path, optional
+        Where DuckDB spills; created when missing.
+
+    Raises
+    ------
+    ConfigError
+        A value is not of the forms above.
+
+    Examples
+    --------
+    >>> duckdb_config(2, "4GB")
+    {'preserve_insertion_order': False, 'threads': 2, 'memory_limit': '4GB'}
+    >>> duckdb_config(None, "4 gigs")
+    Traceback (most recent call last):
+    ...
+    metaseg.exceptions.ConfigError: memory_limit must be a size such as '4GB' or '512MiB', got '4 gigs'.
+    """
+    config: dict[str, Any] = {"preserve_insertion_order": False}
+    threads = check_threads(threads)
+    if threads is not None:
+        config["threads"] = threads
+    if memory_limit is not None:
+        if not isinstance(memory_limit, str) or not _MEMORY.match(memory_limit):
+            raise ConfigError(
+                f"memory_limit must be a size such as '4GB' or '512MiB', got {memory_limit!r}."
+            )
+        config["memory_limit"] = memory_limit.strip()
+    if temp_directory is not None:
+        if not isinstance(temp_directory, (str, os.PathLike)) or not str(temp_directory):
+            raise ConfigError(f"temp_directory must be a folder path, got {temp_directory!r}.")
+        folder = Path(temp_directory)
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError(
+                f"temp_directory {str(folder)!r} is a file, not a folder; give a folder "
+                "DuckDB may spill to."
+            )
+        config["temp_directory"] = str(folder)
+    return config
 
 
 def to_epoch_us(stamp: pd.Timestamp) -> int:

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from metaseg.exceptions import DataError
+from metaseg.exceptions import ConfigError, DataError
 from metaseg.facts import compute_facts
 
 from .conftest import AS_OF
@@ -138,3 +138,36 @@ def test_unused_columns_of_any_type_are_ignored(make_events):
     pd.testing.assert_frame_equal(
         compute_facts(odd, as_of=AS_OF), compute_facts(events, as_of=AS_OF)
     )
+
+
+def test_a_small_memory_limit_spills_and_gives_the_same_facts(make_events, tmp_path):
+    from metaseg.datasets import write_shop
+
+    shop = write_shop(tmp_path / "shop", 30_000, seed=2, chunk_customers=10_000)
+    spill = tmp_path / "spill"
+    limited = compute_facts(
+        shop.events, as_of="2025-12-31", threads=1, memory_limit="40MB", temp_directory=spill
+    )
+    free = compute_facts(shop.events, as_of="2025-12-31", threads=1)
+    pd.testing.assert_frame_equal(limited, free)
+    assert len(limited) == 30_000
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"memory_limit": "4 gigs"}, r"memory_limit must be a size such as '4GB'.*got '4 gigs'"),
+        ({"memory_limit": 4}, r"memory_limit must be a size such as '4GB'.*got 4"),
+        ({"temp_directory": ""}, r"temp_directory must be a folder path, got ''"),
+    ],
+)
+def test_bad_memory_settings_are_refused(make_events, kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        compute_facts(make_events(3), as_of=AS_OF, **kwargs)
+
+
+def test_a_file_given_as_temp_directory_is_refused(make_events, tmp_path):
+    path = tmp_path / "file.txt"
+    path.write_text("x")
+    with pytest.raises(ConfigError, match=r"temp_directory .*file.txt' is a file, not a folder"):
+        compute_facts(make_events(3), as_of=AS_OF, temp_directory=path)
