@@ -56,7 +56,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("plots",),  # figures
     ("tracking",),  # MLflow runs, registry, gates
     ("config",),  # the whole job configuration
-    ("jobs", "spark"),  # jobs shared by the command line and notebooks
+    ("jobs", "spark", "batch_score"),  # jobs shared by the command line and notebooks
     ("cli",),  # argument parsing and printing only
 )
 RANK = {name: rank for rank, names in enumerate(STAGES) for name in names}
