@@ -90,5 +90,8 @@ def test_bad_batch_size_is_refused(fitted, size):
 def test_bad_facts_sources_are_refused(fitted, tmp_path):
     with pytest.raises(ConfigError, match=r"facts: the Parquet path .*missing.parquet' does not"):
         fact_batches(tmp_path / "missing.parquet")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match=r"facts: the folder .*empty. holds no \*.parquet file"):
+        list(fact_batches(tmp_path / "empty"))
     with pytest.raises(DataError, match="got list"):
         fact_batches([1, 2])
