@@ -259,7 +259,9 @@ class MetaSegmenter(BaseEstimator):
         # of the input never changes the labels; labels_ comes back in the input order
         order = canonical_row_order(facts[schema.CUSTOMER_ID])
         given = facts
-        facts = facts.iloc[order]
+        if not np.array_equal(order, np.arange(order.size)):
+            # facts already sorted by id (as compute_facts returns them) are not copied
+            facts = facts.iloc[order]
         rules = rule_segmenter(spec.rules).fit(facts, as_of=as_of)
         if getattr(getattr(rules, "spec_", None), "mode", "priority") == "tags":
             raise ConfigError(
