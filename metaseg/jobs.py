@@ -21,6 +21,7 @@ from metaseg._progress import stage as progress_stage
 from metaseg.config import MetasegConfig
 from metaseg.data.report import DataReport
 from metaseg.exceptions import ConfigError
+from metaseg.facts.category_mix import recorded_settings
 
 log = logging.getLogger("metaseg")
 
@@ -139,11 +140,7 @@ def build_facts(
     category_mix = config.facts.category_mix
     fitted_mix = getattr(model, "fact_category_mix_", None)
     if fitted_mix is not None:
-        category_mix = {
-            "top": fitted_mix["top"],
-            "basis": fitted_mix["basis"],
-            "categories": fitted_mix["categories"],
-        }
+        category_mix = recorded_settings(fitted_mix)
     facts = compute_facts(
         inputs.events,
         inputs.customers,

@@ -24,6 +24,7 @@ from metaseg import schema
 from metaseg._messages import preview
 from metaseg._progress import track
 from metaseg.exceptions import ClusteringWarning, ConfigError, DataError
+from metaseg.facts.category_mix import recorded_settings
 
 # the helpers live in their own modules; the names other modules, tests and old pickles
 # (``metaseg.model.FittedSegment``) read from here stay importable from here
@@ -377,7 +378,7 @@ class MetaSegmenter(BaseEstimator):
         fitted = getattr(self, "fact_category_mix_", None)
         if fitted is None:
             return None
-        return {k: fitted[k] for k in ("top", "basis", "categories")}
+        return recorded_settings(fitted)
 
     # ------------------------------------------------------------------ views
     def _labels(

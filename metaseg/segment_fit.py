@@ -231,7 +231,7 @@ def _fixed_k(clusterer: Any) -> Any:
     from sklearn.base import clone
 
     best_k = getattr(clusterer, "best_k_", None)
-    if best_k is None or best_k < 2:
+    if best_k is None or best_k < 2 or getattr(clusterer, "n_clusters", None) is not None:
         return clone(clusterer)
     return clone(clusterer).set_params(k_min=int(best_k), k_max=int(best_k))
 
