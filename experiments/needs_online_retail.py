@@ -5,9 +5,10 @@ through ``configs/mappings/online_retail_ii_categories.yaml``, which derives a c
 each line's description by an ordered keyword table (27.6% of spend stays uncategorised),
 computes the facts with the top-8 category mix by spend, and splits champions and loyal
 customers with k-means on the ``needs`` preset (five bootstrap refits for stability).
-Three variants side by side: uncategorised spend counted in ``mix_other`` or left out of
-the composition (``uncategorised: exclude``), and k chosen by the silhouette (k-means'
-default) or by prediction strength. Prints k, silhouette, stability and the sub-segments'
+Variants side by side: uncategorised spend counted in ``mix_other`` or left out of
+the composition (``uncategorised: exclude``), k chosen by the silhouette (k-means'
+default) or by prediction strength, and the two segments fitted apart or together
+(``fit_on: shared``). Prints k, silhouette, stability and the sub-segments'
 names (README, "Needs-based sub-segments and combined rules")::
 
     python experiments/needs_online_retail.py
@@ -31,11 +32,16 @@ DATA = REPO.parent / "shared" / "data" / "online_retail_ii" / "online_retail_ii.
 MAPPING = REPO / "configs" / "mappings" / "online_retail_ii_categories.yaml"
 AS_OF = "2011-12-10"
 SPLIT = ("champions", "loyal_customers")
-#: (uncategorised, k-means criterion) compared.
-VARIANTS = (("other", "silhouette"), ("exclude", "silhouette"), ("exclude", "prediction_strength"))
+#: (uncategorised, k-means criterion, fit_on) compared.
+VARIANTS = (
+    ("other", "silhouette", "segment"),
+    ("exclude", "silhouette", "segment"),
+    ("exclude", "prediction_strength", "segment"),
+    ("exclude", "silhouette", "shared"),
+)
 
 
-def fit(facts: pd.DataFrame, criterion: str) -> MetaSegmenter:
+def fit(facts: pd.DataFrame, criterion: str, fit_on: str) -> MetaSegmenter:
     """RFM base segments; champions and loyal customers split on their category mix."""
     spec = {
         "rules": "rfm",
@@ -48,6 +54,7 @@ def fit(facts: pd.DataFrame, criterion: str) -> MetaSegmenter:
                 "algorithm": "kmeans",
                 "params": {"criterion": criterion},
                 "features": {"features": "needs"},
+                "fit_on": fit_on,
             }
             for name in SPLIT
         },
@@ -65,11 +72,11 @@ def main() -> None:
         warnings.simplefilter("ignore")  # the data report's drops are counted, not needed here
         events, _ = read_events(lines, MAPPING, as_of=AS_OF)
         customers, _ = read_customers(lines, MAPPING)
-    for uncategorised, criterion in VARIANTS:
+    for uncategorised, criterion, fit_on in VARIANTS:
         mix = {"top": 8, "basis": "spend", "uncategorised": uncategorised}
         facts = compute_facts(events, customers, as_of=AS_OF, category_mix=mix, threads=1)
-        model = fit(facts, criterion)
-        print(f"\n== uncategorised: {uncategorised}, k by {criterion}")
+        model = fit(facts, criterion, fit_on)
+        print(f"\n== uncategorised: {uncategorised}, k by {criterion}, fit_on: {fit_on}")
         print(model.metrics_.loc[list(SPLIT), ["n_customers", "k", "silhouette", "stability"]])
         summary = model.summary()
         shown = summary[summary["base_segment"].isin(SPLIT)]

@@ -6,7 +6,8 @@ get a category mix (top 8 by spend), the base segments come from a rules preset,
 every base segment is sub-segmented twice: with the ``needs`` preset and with the
 ``behaviour`` preset. The figure is the within-segment ARI of the sub-segments against
 the personas (customers-weighted mean over the split base segments). k-means chooses k
-by the silhouette (its default) or by prediction strength. The ``oracle`` row is the
+by the silhouette (its default) or by prediction strength, and learns the sub-segments
+per base segment or once across them (``fit_on: shared``). The ``oracle`` row is the
 ceiling: each customer's most probable persona under the shop's true preferences, from
 the categories of the same purchases.
 
@@ -29,12 +30,13 @@ from metaseg.recovery import recovery_table
 
 AS_OF = "2025-12-31"
 ALGORITHM = "kmeans"
-#: (feature preset, k-means criterion) pairs compared on every shop.
+#: (feature preset, k-means criterion, fit_on) compared on every shop.
 RUNS = (
-    ("needs", "silhouette"),
-    ("needs", "prediction_strength"),
-    ("behaviour", "silhouette"),
-    ("behaviour", "prediction_strength"),
+    ("needs", "silhouette", "segment"),
+    ("needs", "prediction_strength", "segment"),
+    ("needs", "silhouette", "shared"),
+    ("behaviour", "silhouette", "segment"),
+    ("behaviour", "silhouette", "shared"),
 )
 
 
@@ -52,7 +54,9 @@ def _weighted(labels: pd.DataFrame, sub_column: str) -> dict[str, float]:
     }
 
 
-def fit(shop: NeedsShop, rules: str, features: str, criterion: str) -> pd.DataFrame:
+def fit(
+    shop: NeedsShop, rules: str, features: str, criterion: str, fit_on: str = "segment"
+) -> pd.DataFrame:
     """Labels of the shop's customers (with their persona) for one configuration;
     ``features="none"`` gives the base segments only."""
     facts = compute_facts(shop.events, as_of=AS_OF, category_mix={"top": 8, "basis": "spend"})
@@ -62,6 +66,7 @@ def fit(shop: NeedsShop, rules: str, features: str, criterion: str) -> pd.DataFr
             "algorithm": ALGORITHM,
             "params": {"criterion": criterion},
             "features": {"features": features},
+            "fit_on": fit_on,
         }
     spec = {"rules": rules, "default": default, "n_bootstrap": 0, "min_segment_size": 150}
     with warnings.catch_warnings():
@@ -97,18 +102,25 @@ def main() -> None:
             base["oracle"] = bayes_ceiling(shop, base)
             result = _weighted(base, "oracle")
             result.update(rules=rules, seed=seed, features="oracle", criterion="true preferences")
+            result["fit_on"] = "-"
             rows.append(result)
             print(result, flush=True)
-            for features, criterion in RUNS:
+            for features, criterion, fit_on in RUNS:
                 start = time.perf_counter()
-                result = _weighted(fit(shop, rules, features, criterion), "sub_segment")
+                labels = fit(shop, rules, features, criterion, fit_on)
+                result = _weighted(labels, "sub_segment")
                 result.update(rules=rules, seed=seed, features=features, criterion=criterion)
+                result["fit_on"] = fit_on
                 result["seconds"] = round(time.perf_counter() - start, 1)
                 rows.append(result)
                 print(result, flush=True)
     table = pd.DataFrame(rows)
-    by = ["rules", "features", "criterion"]
+    by = ["rules", "features", "criterion", "fit_on"]
     print(table.groupby(by)[["ari", "min_ari", "k_right"]].agg(["mean", "min"]).to_string())
+    per_shop = table.pivot_table(index=["rules", "seed"], columns=by[1:], values="ari")
+    print(per_shop.round(3).to_string())
+    print("shops with ARI >= 0.9:")
+    print((per_shop >= 0.9).groupby(level="rules").sum().T.to_string())
 
 
 if __name__ == "__main__":
