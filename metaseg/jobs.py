@@ -21,19 +21,31 @@ from metaseg._progress import stage as progress_stage
 from metaseg.config import MetasegConfig
 from metaseg.data.report import DataReport
 from metaseg.exceptions import ConfigError
+from metaseg.facts.category_mix import recorded_settings
 
 log = logging.getLogger("metaseg")
 
 
 @dataclass
 class Inputs:
-    """Standard events and customers read for a job, with what reading did to them."""
+    """Standard events and customers read for a job, with what reading did to them.
 
-    events: pd.DataFrame
+    ``events`` is a DataFrame, or an :class:`~metaseg.data.engine_query.EventsQuery` when
+    DuckDB read and validated CSV/Parquet files where they lie (``len()`` works on both);
+    :meth:`events_frame` gives a DataFrame either way, built only when asked for.
+    """
+
+    events: Any
     customers: pd.DataFrame | None
     report: DataReport = field(default_factory=DataReport)
     source: str = ""
     truth: pd.DataFrame | None = None
+
+    def events_frame(self) -> pd.DataFrame:
+        """The events as a DataFrame (a query over files is run now, in full)."""
+        if isinstance(self.events, pd.DataFrame):
+            return self.events
+        return self.events.to_pandas()
 
 
 def load_inputs(
@@ -87,7 +99,8 @@ def load_inputs(
 def _read_files(
     config: MetasegConfig, events: str | Path | None, customers: str | Path | None, as_of: Any
 ) -> Inputs:
-    from metaseg.data import read_customers, read_events
+    from metaseg.data import read_customers
+    from metaseg.data.engine_read import read_events_engine
 
     data = config.data
     events_path = events if events is not None else data.events
@@ -96,7 +109,9 @@ def _read_files(
             "data.events: no events to read; set data.events in the config or pass --events."
         )
     customers_path = customers if customers is not None else data.customers
-    ev, report = read_events(events_path, data.mapping, policy=data.policy or None, as_of=as_of)
+    ev, report = read_events_engine(
+        events_path, data.mapping, policy=data.policy or None, as_of=as_of
+    )
     cu = None
     if customers_path is not None:
         cu, customers_report = read_customers(
@@ -125,11 +140,7 @@ def build_facts(
     category_mix = config.facts.category_mix
     fitted_mix = getattr(model, "fact_category_mix_", None)
     if fitted_mix is not None:
-        category_mix = {
-            "top": fitted_mix["top"],
-            "basis": fitted_mix["basis"],
-            "categories": fitted_mix["categories"],
-        }
+        category_mix = recorded_settings(fitted_mix)
     facts = compute_facts(
         inputs.events,
         inputs.customers,
@@ -618,7 +629,11 @@ def _fit_facts_again(inputs: Inputs, config: MetasegConfig, model: Any, hooks: J
             "drift: the model has no as-of date, so the facts of its fit cannot be "
             "recomputed; pass --reference-facts FILE (the facts it was fitted on)."
         )
-    before = inputs.events[inputs.events["timestamp"] < as_of]
+    events = inputs.events
+    if isinstance(events, pd.DataFrame):
+        before = events[events["timestamp"] < as_of]
+    else:  # validated events left in their files: one more filter in the same query
+        before = events.before(as_of)
     hooks.message(f"reference: facts recomputed as of the fit ({as_of:%Y-%m-%d})")
     return build_facts(Inputs(before, inputs.customers), config, as_of=as_of, model=model)
 

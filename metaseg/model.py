@@ -24,6 +24,7 @@ from metaseg import schema
 from metaseg._messages import preview
 from metaseg._progress import track
 from metaseg.exceptions import ClusteringWarning, ConfigError, DataError
+from metaseg.facts.category_mix import recorded_settings
 
 # the helpers live in their own modules; the names other modules, tests and old pickles
 # (``metaseg.model.FittedSegment``) read from here stay importable from here
@@ -37,6 +38,7 @@ from metaseg.model_inputs import check_fitted as check_fitted
 from metaseg.model_inputs import is_events as is_events
 from metaseg.segment_fit import SEGMENT_METRICS as SEGMENT_METRICS
 from metaseg.segment_fit import (
+    SharedFit,
     _distances,
     _feature_columns,
     _fit_segment,
@@ -48,6 +50,8 @@ from metaseg.segment_fit import (
     _segment_metrics,
     _size_order,
     _stability,
+    fit_shared,
+    shared_pools,
 )
 from metaseg.segment_fit import base_profile as base_profile
 from metaseg.segment_fit import sub_segment_centres as sub_segment_centres
@@ -278,12 +282,23 @@ class MetaSegmenter(BaseEstimator):
         rows_of: dict[str, np.ndarray] = {}
         matrices: dict[str, np.ndarray] = {}
         fit_rows: dict[str, int] = {}
+        pools = shared_pools(spec, list(rules.segments_), base_values)
+        shared: dict[str, SharedFit] = {}  # by base segment; one object per pool
         for name in track(rules.segments_, "sub-segmenting", progress, owner="fit"):
             rows = np.flatnonzero(base_values == name)
             rows_of[name] = rows
             seed = int(rng.integers(0, 2**31 - 1))
-            seg, X = _fit_segment(name, facts.iloc[rows], spec, seed)
-            fit_rows[name] = min(len(rows), spec.max_fit_rows) if seg.split else 0
+            if name in pools:
+                members, pool_rows = pools[name]
+                fitted_pool = next((shared[m] for m in members if m in shared), None)
+                if fitted_pool is None:  # the pool's first segment fits it, with its seed
+                    fitted_pool = fit_shared(members, facts.iloc[pool_rows], spec, seed)
+                shared[name] = fitted_pool
+            seg, X = _fit_segment(name, facts.iloc[rows], spec, seed, shared.get(name))
+            own_rows = (
+                shared[name].fit_rows if name in shared else min(len(rows), spec.max_fit_rows)
+            )
+            fit_rows[name] = own_rows if seg.split else 0
             if seg.split:
                 raw = np.asarray(seg.clusterer.predict(X), dtype=np.int64)
                 seg.relabel = _size_order(raw, getattr(seg.clusterer, "n_clusters_", 0))
@@ -304,7 +319,7 @@ class MetaSegmenter(BaseEstimator):
             facts, [c for c in self.feature_columns_ if c != schema.CUSTOMER_ID], base_values
         )
         self.profiles_, self.summary_ = _profiles(facts, base_values, sub, rows_of, fitted, spec)
-        self.stability_ = _stability(fitted, matrices, sub, rows_of, spec)
+        self.stability_ = _stability(fitted, matrices, sub, rows_of, spec, shared)
         self.metrics_ = _segment_metrics(fitted, matrices, sub, rows_of, fit_rows, spec)
         self.metrics_["stability"] = self.stability_.reindex(self.metrics_.index)
         self.k_selection_ = _k_selection(fitted)
@@ -379,7 +394,7 @@ class MetaSegmenter(BaseEstimator):
         fitted = getattr(self, "fact_category_mix_", None)
         if fitted is None:
             return None
-        return {k: fitted[k] for k in ("top", "basis", "categories")}
+        return recorded_settings(fitted)
 
     # ------------------------------------------------------------------ views
     def _labels(

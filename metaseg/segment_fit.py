@@ -6,6 +6,7 @@ membership, bootstrap stability, and the metrics per base segment and overall.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -63,28 +64,65 @@ def _build_clusterer(sub_spec: SubSegmentSpec, seed: int) -> Any:
     return DensityClusterer(**sub_spec.params, random_state=seed)
 
 
-def _fit_segment(
-    name: str, part: pd.DataFrame, spec: SegmentationSpec, seed: int
-) -> tuple[FittedSegment, np.ndarray | None]:
-    """Fit the featurizer and clusterer of one base segment (or record why not)."""
+@dataclass
+class SharedFit:
+    """A featurizer and clusterer learned once for several base segments (``fit_on: shared``).
+
+    ``X`` and ``labels`` are the pooled customers' features and clusters (for the
+    stability of the shared partition); ``clusterer`` is None when it did not split.
+    """
+
+    segments: tuple[str, ...]
+    featurizer: Any = None
+    clusterer: Any = None
+    features: list[str] = field(default_factory=list)
+    reason: str = ""
+    selection: Any = None
+    X: np.ndarray | None = None
+    labels: np.ndarray | None = None
+    fit_rows: int = 0
+
+
+def shared_pools(
+    spec: SegmentationSpec, segments: list[str], base_values: np.ndarray
+) -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
+    """Per base segment whose spec says ``fit_on: shared``: the segments sharing that same
+    spec and their customers' rows (sorted).
+
+    Examples
+    --------
+    >>> spec = SegmentationSpec(default={"algorithm": "kmeans", "fit_on": "shared"},
+    ...                         segments={"c": {"algorithm": "none"}})
+    >>> pools = shared_pools(spec, ["a", "b", "c"], np.array(["a", "c", "b", "a"]))
+    >>> pools["a"][0], pools["a"][1].tolist(), "c" in pools
+    (('a', 'b'), [0, 2, 3], False)
+    """
+    groups: dict[str, list[str]] = {}
+    for name in segments:
+        sub_spec = spec.for_segment(name)
+        if sub_spec.fit_on == "shared" and sub_spec.algorithm != "none":
+            groups.setdefault(sub_spec.model_dump_json(), []).append(name)
+    pools = {}
+    for names in groups.values():
+        rows = np.flatnonzero(np.isin(base_values, names))
+        for name in names:
+            pools[name] = (tuple(names), rows)
+    return pools
+
+
+def _learn(
+    label: str, part: pd.DataFrame, sub_spec: SubSegmentSpec, spec: SegmentationSpec, seed: int
+) -> tuple[Any, Any, np.ndarray | None, str, Any]:
+    """Fit a featurizer and a clusterer on ``part``: (featurizer, clusterer or None when it
+    did not split, features matrix, reason, k selection table); the featurizer is None
+    when no feature was usable."""
     from metaseg.features import SegmentFeaturizer
 
-    sub_spec = spec.for_segment(name)
-    features = [c for c in sub_spec.features.feature_names(part.columns) if c in part.columns]
-    seg = FittedSegment(name, len(part), sub_spec.algorithm, features)
-    if sub_spec.algorithm == "none":
-        seg.reason = "algorithm is 'none'"
-        return seg, None
-    if len(part) < spec.min_segment_size:
-        seg.reason = f"{len(part):,} customers < min_segment_size={spec.min_segment_size:,}"
-        return seg, None
-    featurizer = SegmentFeaturizer(spec=sub_spec.features, segment=name)
+    featurizer = SegmentFeaturizer(spec=sub_spec.features, segment=label)
     try:
         X = featurizer.fit_transform(part).to_numpy(dtype=np.float64)
     except NoUsableFeaturesError as exc:
-        seg.reason = f"no usable feature: {exc}"
-        return seg, None
-    seg.features = list(featurizer.input_features_)
+        return None, None, None, f"no usable feature: {exc}", None
     rng = np.random.default_rng(seed)
     fit_X = X
     if len(X) > spec.max_fit_rows:
@@ -95,13 +133,63 @@ def _fit_segment(
         clusterer.fit(fit_X)
     for w in caught:
         # name the segment in the clusterer's own warnings; pass the others on as they are
-        message = f"segment {name!r}: {w.message}"
-        warnings.warn(message, w.category, stacklevel=4)
+        message = f"segment {label!r}: {w.message}"
+        warnings.warn(message, w.category, stacklevel=5)
+    selection = getattr(clusterer, "scores_", None)
+    split = clusterer if clusterer.n_clusters_ >= 2 else None  # its own "do not split"
+    return featurizer, split, X, clusterer.decision_, selection
+
+
+def fit_shared(
+    segments: tuple[str, ...], pool: pd.DataFrame, spec: SegmentationSpec, seed: int
+) -> SharedFit:
+    """Learn the featurizer and clusterer that ``segments`` share, on their pooled customers."""
+    sub_spec = spec.for_segment(segments[0])
+    label = " + ".join(segments)
+    featurizer, clusterer, X, reason, selection = _learn(label, pool, sub_spec, spec, seed)
+    shared = SharedFit(segments, featurizer, clusterer, reason=reason, selection=selection)
+    if featurizer is not None:
+        shared.features = list(featurizer.input_features_)
+        shared.X = X
+        shared.fit_rows = min(len(pool), spec.max_fit_rows)
+    if clusterer is not None:
+        shared.labels = np.asarray(clusterer.predict(X), dtype=np.int64)
+    return shared
+
+
+def _fit_segment(
+    name: str,
+    part: pd.DataFrame,
+    spec: SegmentationSpec,
+    seed: int,
+    shared: SharedFit | None = None,
+) -> tuple[FittedSegment, np.ndarray | None]:
+    """Fit the featurizer and clusterer of one base segment (or record why not); with
+    ``shared``, take the ones learned for its pool and compute its features with them."""
+    sub_spec = spec.for_segment(name)
+    features = [c for c in sub_spec.features.feature_names(part.columns) if c in part.columns]
+    seg = FittedSegment(name, len(part), sub_spec.algorithm, features)
+    if sub_spec.algorithm == "none":
+        seg.reason = "algorithm is 'none'"
+        return seg, None
+    if len(part) < spec.min_segment_size:
+        seg.reason = f"{len(part):,} customers < min_segment_size={spec.min_segment_size:,}"
+        return seg, None
+    if shared is None:
+        featurizer, clusterer, X, reason, selection = _learn(name, part, sub_spec, spec, seed)
+    else:
+        featurizer, clusterer, selection = shared.featurizer, shared.clusterer, shared.selection
+        others = [s for s in shared.segments if s != name]
+        reason = f"shared with {', '.join(others) or 'no other segment'}: {shared.reason}"
+        X = None
+        if featurizer is not None:
+            X = featurizer.transform(part).to_numpy(dtype=np.float64)
+    seg.reason = reason
+    if featurizer is None:
+        return seg, None
+    seg.features = list(featurizer.input_features_)
     seg.featurizer = featurizer
-    seg.selection = getattr(clusterer, "scores_", None)
-    seg.reason = clusterer.decision_
-    if clusterer.n_clusters_ < 2:  # the clusterer's own answer "do not split"
-        return seg, X
+    seg.selection = selection
     seg.clusterer = clusterer
     return seg, X
 
@@ -207,22 +295,35 @@ def _stability(
     sub: np.ndarray,
     rows_of: dict[str, np.ndarray],
     spec: SegmentationSpec,
+    shared: dict[str, SharedFit] | None = None,
 ) -> pd.Series:
+    """Bootstrap stability per split base segment; a segment with a shared fit gets the
+    stability of the shared partition on the pooled customers (computed once per pool)."""
     from metaseg.stability import bootstrap_stability
 
-    values = {}
+    values: dict[str, float] = {}
+    pooled: dict[int, float] = {}
     for i, (name, seg) in enumerate(fitted.items()):
         if not seg.split or spec.n_bootstrap == 0:
             values[name] = np.nan
             continue
+        pool = (shared or {}).get(name)
+        X, labels = matrices[name], sub[rows_of[name]]
+        if pool is not None:
+            if id(pool) in pooled:
+                values[name] = pooled[id(pool)]
+                continue
+            X, labels = pool.X, pool.labels
         values[name] = bootstrap_stability(
             _fixed_k(seg.clusterer),
-            matrices[name],
-            sub[rows_of[name]],
+            X,
+            labels,
             n_bootstrap=spec.n_bootstrap,
             sample_size=spec.stability_sample_size,
             random_state=None if spec.random_state is None else spec.random_state + i,
         )
+        if pool is not None:
+            pooled[id(pool)] = values[name]
     return pd.Series(values, name="stability", dtype="float64").rename_axis("base_segment")
 
 
@@ -231,7 +332,7 @@ def _fixed_k(clusterer: Any) -> Any:
     from sklearn.base import clone
 
     best_k = getattr(clusterer, "best_k_", None)
-    if best_k is None or best_k < 2:
+    if best_k is None or best_k < 2 or getattr(clusterer, "n_clusters", None) is not None:
         return clone(clusterer)
     return clone(clusterer).set_params(k_min=int(best_k), k_max=int(best_k))
 

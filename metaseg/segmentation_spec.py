@@ -53,6 +53,15 @@ class SubSegmentSpec(BaseModel):
         The features and their preprocessing (see :class:`metaseg.features.FeatureSpec`).
     params : dict
         Parameters of the algorithm, e.g. ``{"k_min": 2, "k_max": 6}``.
+    fit_on : {"segment", "shared"}, default="segment"
+        ``segment`` learns the featurizer and the clusterer from the base segment's own
+        customers. ``shared`` learns them once from the customers of every base segment
+        whose spec is this same one (``fit_on: shared`` in ``default`` pools all the
+        segments that use the default), and each base segment's sub-segments are the
+        shared groups found among its customers, numbered by size inside it. Use it when
+        the groups cut across the base segments, as needs do: a one-order customer shows
+        one or two categories, but customers with many orders show which categories go
+        together, and a shared fit lets the first be placed by what the second reveal.
 
     Examples
     --------
@@ -66,6 +75,7 @@ class SubSegmentSpec(BaseModel):
     algorithm: Algorithm = "gmm"
     features: FeatureSpec = Field(default_factory=lambda: FeatureSpec(features="core"))
     params: dict[str, Any] = Field(default_factory=dict)
+    fit_on: Literal["segment", "shared"] = "segment"
 
     @field_validator("params")
     @classmethod

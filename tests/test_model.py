@@ -384,3 +384,12 @@ def test_a_fixed_k_is_written_n_clusters_in_a_config(shop):
     model = MetaSegmenter(n_bootstrap=0, default={"params": {"n_clusters": 2}}).fit(facts)
     split = model.metrics_[model.metrics_["split"]]
     assert len(split) >= 5 and (split["k"] == 2).all()
+
+
+@pytest.mark.parametrize("algorithm", ["kmeans", "gmm"])
+def test_a_fixed_k_gets_a_bootstrap_stability(shop, algorithm):
+    facts, _ = shop
+    default = {"algorithm": algorithm, "params": {"n_clusters": 2}}
+    model = MetaSegmenter(n_bootstrap=2, random_state=0, default=default).fit(facts)
+    split = model.metrics_[model.metrics_["split"]]
+    assert len(split) >= 5 and split["stability"].between(-1, 1).all()

@@ -37,7 +37,16 @@ CRITERIA: dict[str, bool] = {
     "calinski_harabasz": True,
     "davies_bouldin": False,
 }
-SCORE_COLUMNS: tuple[str, ...] = (*CRITERIA, "inertia", "gap", "gap_se", "chosen")
+#: Chooses k by replication rather than by an index (:mod:`metaseg.cluster.prediction_strength`).
+PREDICTION_STRENGTH = "prediction_strength"
+SCORE_COLUMNS: tuple[str, ...] = (
+    *CRITERIA,
+    "inertia",
+    "gap",
+    "gap_se",
+    PREDICTION_STRENGTH,
+    "chosen",
+)
 #: How "split or not" is decided when k_min is 1.
 SPLIT_TESTS: tuple[str, ...] = ("gap", "silhouette")
 #: Silhouette below which a partition shows "no substantial structure" (Kaufman and
@@ -86,8 +95,16 @@ class AutoKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin
     n_clusters : int, optional
         A fixed number of clusters instead of a range (then leave ``k_min`` and ``k_max``
         at their defaults); the scores are still recorded.
-    criterion : {"silhouette", "calinski_harabasz", "davies_bouldin"}, default="silhouette"
-        How the candidate k >= 2 is chosen.
+    criterion : {"silhouette", "calinski_harabasz", "davies_bouldin", "prediction_strength"}, \
+default="silhouette"
+        How the candidate k >= 2 is chosen. ``"prediction_strength"`` (Tibshirani and
+        Walther, 2005) takes the largest k whose partition replicates on held-out halves
+        of the sample (prediction strength at least ``min_prediction_strength``) and is
+        its own split test: with ``k_min=1`` the rows stay whole when no k >= 2 reaches
+        it (``split_test`` is not used); with ``k_min >= 2`` the k with the highest
+        prediction strength is kept when none does. Use it where a partition must be
+        reproducible rather than sharp: weak structure that the silhouette cuts into
+        many similar pieces.
     k_tolerance : float in [0, 1), default=0.05
         The candidate is the largest k whose criterion is within this share of the best
         value. The silhouette favours k=2 when groups differ in size (a small, far group
@@ -98,6 +115,12 @@ class AutoKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin
         How ``k_min=1`` decides between one cluster and the candidate split.
     n_references : int, default=8
         Reference data sets of the gap statistic.
+    min_prediction_strength : float in (0, 1], default=0.8
+        With ``criterion="prediction_strength"``, the strength a k must reach (the
+        authors' recommendation is 0.8 to 0.9).
+    n_splits : int, default=3
+        With ``criterion="prediction_strength"``, random half splits of the sample,
+        each scored in both directions.
     min_silhouette : float, default=0.25
         With ``split_test="silhouette"``, the silhouette the candidate split must reach
         (Kaufman and Rousseeuw's bound for "no substantial structure").
@@ -136,7 +159,8 @@ class AutoKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin
     scores_ : pandas.DataFrame
         One row per evaluated k (index ``k``) with the three criteria, the sample
         inertia, the gap statistic and its standard error (``gap``, ``gap_se``; NaN
-        unless the gap test ran) and a boolean ``chosen`` column; with ``k_min=1`` a
+        unless the gap test ran), the prediction strength (NaN unless it chose k) and a
+        boolean ``chosen`` column; with ``k_min=1`` a
         first row k = 1 holds the total sum of squares (the indices are undefined
         there). Empty after a fallback.
     k_max_ : int
@@ -186,6 +210,8 @@ class AutoKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin
         k_tolerance: float = 0.05,
         split_test: str = "gap",
         n_references: int = 8,
+        min_prediction_strength: float = 0.8,
+        n_splits: int = 3,
         min_silhouette: float = MIN_SILHOUETTE,
         sample_size: int = 10_000,
         silhouette_size: int = 4_000,
@@ -200,6 +226,8 @@ class AutoKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin
         self.k_tolerance = k_tolerance
         self.split_test = split_test
         self.n_references = n_references
+        self.min_prediction_strength = min_prediction_strength
+        self.n_splits = n_splits
         self.min_silhouette = min_silhouette
         self.sample_size = sample_size
         self.silhouette_size = silhouette_size
@@ -211,7 +239,7 @@ class AutoKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin
     def _check_params(self) -> dict[str, Any]:
         owner = type(self).__name__
         k_min, k_max = k_range(owner, self.k_min, self.k_max, self.n_clusters, smallest=1)
-        check_choice(owner, "criterion", self.criterion, tuple(CRITERIA))
+        check_choice(owner, "criterion", self.criterion, (*CRITERIA, PREDICTION_STRENGTH))
         check_choice(owner, "split_test", self.split_test, SPLIT_TESTS)
         check_real(
             owner,
@@ -223,6 +251,16 @@ class AutoKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin
             hint="Use 0.05 (the default) or 0 for the strictly best k.",
         )
         check_int(owner, "n_references", self.n_references, minimum=2, hint="Use 8 or more.")
+        check_real(
+            owner,
+            "min_prediction_strength",
+            self.min_prediction_strength,
+            low=0.0,
+            high=1.0,
+            low_open=True,
+            hint="Use 0.8 (the default) to 0.9.",
+        )
+        check_int(owner, "n_splits", self.n_splits, minimum=1, hint="Use 3 (the default) or more.")
         check_real(
             owner,
             "min_silhouette",
@@ -292,7 +330,7 @@ class AutoKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin
             scores = pd.DataFrame.from_records(
                 [{"k": 1, **dict.fromkeys(CRITERIA, np.nan), "inertia": total}]
             ).set_index("k")
-            scores["gap"] = scores["gap_se"] = np.nan
+            scores["gap"] = scores["gap_se"] = scores[PREDICTION_STRENGTH] = np.nan
             scores["chosen"] = True
             self.scores_, self.k_max_ = scores, 1
             self.decision_ = "not split: n_clusters=1"
@@ -330,12 +368,17 @@ class AutoKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin
             indices = validity_indices(X_sample, model.labels_, silhouette_rows=silhouette_rows)
             records.append({"k": k, **indices, "inertia": float(model.inertia_)})
         scores = pd.DataFrame.from_records(records).set_index("k")
-        scores["gap"] = scores["gap_se"] = np.nan
+        scores["gap"] = scores["gap_se"] = scores[PREDICTION_STRENGTH] = np.nan
         # Every k here is below the number of distinct rows, so each k-means run has
         # k non-empty clusters and all three indices are defined.
-        candidate, chosen = self._candidate(scores.loc[scores.index >= 2])
-        self.best_k_, self.decision_ = candidate, chosen
-        if params["k_min"] == 1:
+        if self.criterion == PREDICTION_STRENGTH:
+            self.best_k_, self.decision_ = self._replicating_k(
+                X_sample, scores, params["k_min"], seed
+            )
+        else:
+            candidate, chosen = self._candidate(scores.loc[scores.index >= 2])
+            self.best_k_, self.decision_ = candidate, chosen
+        if params["k_min"] == 1 and self.criterion != PREDICTION_STRENGTH:
             split, why = self._split_test(X_sample[silhouette_rows], scores, candidate, seed)
             if split:
                 self.decision_ = f"{chosen}; {why}"
@@ -370,6 +413,40 @@ class AutoKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin
         else:
             why += " is the best"
         return k, f"{why} among k={int(splits.index.min())}..{int(splits.index.max())}"
+
+    def _replicating_k(
+        self, X: np.ndarray, scores: pd.DataFrame, k_min: int, seed: int
+    ) -> tuple[int, str]:
+        """The largest k whose prediction strength reaches the threshold; fills the
+        ``prediction_strength`` column of ``scores``."""
+        from metaseg.cluster.prediction_strength import prediction_strength
+
+        ks = [int(k) for k in scores.index if k >= 2]
+        strength = prediction_strength(
+            X,
+            ks,
+            n_splits=self.n_splits,
+            random_state=seed,
+            fit_kmeans=lambda A, k: self._kmeans(k, seed, minibatch=False).fit(A),
+        )
+        scores[PREDICTION_STRENGTH] = pd.Series(strength, dtype="float64")
+        threshold = self.min_prediction_strength
+        passing = [k for k in ks if strength[k] >= threshold]
+        best = max(ks, key=lambda k: (strength[k], -k))
+        span = f"k={ks[0]}..{ks[-1]}"
+        if passing:
+            k = max(passing)
+            return k, (
+                f"k={k}: prediction strength {strength[k]:.3f} >= {threshold}, the largest "
+                f"such k among {span}"
+            )
+        below = (
+            f"no k in {span} reaches prediction strength {threshold} "
+            f"(best {strength[best]:.3f} at k={best})"
+        )
+        if k_min == 1:
+            return 1, f"not split: {below}"
+        return best, f"k={best}: {below}; the strongest is kept"
 
     def _split_test(
         self, X: np.ndarray, scores: pd.DataFrame, candidate: int, seed: int

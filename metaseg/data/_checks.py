@@ -23,6 +23,15 @@ from metaseg.exceptions import DataError
 
 MONETARY = (schema.PURCHASE, schema.REFUND)
 
+#: The words of each check that drops rows, in check order (see :func:`lost_customers`).
+STAGE_TIMESTAMP = "had a missing or unparseable timestamp"
+STAGE_AMOUNT = "had a non-numeric, missing or infinite amount"
+
+
+def stage_as_of(cutoff: Any) -> str:
+    """The words of the ``as_of`` check for a cut-off (a UTC timestamp)."""
+    return f"after as_of ({cutoff})"
+
 
 def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value

@@ -114,17 +114,17 @@ def _validate_events(
     alive = checks.check_timestamps(
         raw_times, invalid, alive, column=schema.TIMESTAMP, label=label(schema.TIMESTAMP), **common
     )
-    stages.append(("had a missing or unparseable timestamp", alive))
+    stages.append((checks.STAGE_TIMESTAMP, alive))
     if times is not raw_times:
         df[schema.TIMESTAMP] = times
     if cutoff is not None:
         alive = checks.check_as_of(times, alive, as_of=cutoff, **common)
-        stages.append((f"after as_of ({cutoff})", alive))
+        stages.append((checks.stage_as_of(cutoff), alive))
     raw_amount = df[schema.AMOUNT]
     amount, alive = checks.check_amounts(
         raw_amount, codes, labels, alive, label=label(schema.AMOUNT), **common
     )
-    stages.append(("had a non-numeric, missing or infinite amount", alive))
+    stages.append((checks.STAGE_AMOUNT, alive))
     checks.lost_customers(df[schema.CUSTOMER_ID], has_id, alive, stages, report=report, step=step)
     negative, amount, retyped = checks.negative_to_refunds(
         codes, amount, labels, alive, label=label(schema.AMOUNT), **common

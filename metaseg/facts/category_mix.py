@@ -6,9 +6,16 @@
 ``mix_<category>``
     the customer's share of the basis in that category;
 ``mix_other``
-    the share in every other category, and of basis events without a category.
+    the share in every other category, and of basis events without a category, unless
+    ``uncategorised: exclude``.
 
-The shares of a customer sum to 1. The basis is ``spend`` (purchase amounts),
+The shares of a customer sum to 1. ``uncategorised`` says what a basis event without a
+category is: ``other`` (the default) counts it in ``mix_other``; ``exclude`` leaves it out
+of the composition, so the shares are of the categorised basis only. Use ``exclude``
+when categories were derived and many events have none (a keyword table over product
+descriptions): an unknown category says nothing about what a customer needs, and counted
+as ``other`` it becomes the largest and noisiest share. A customer with no categorised
+basis event then has NaN shares. The basis is ``spend`` (purchase amounts),
 ``purchases`` (purchase events) or ``views`` (view events). A customer without any basis
 event (or whose basis sums to 0, e.g. purchases of amount 0) has **NaN in every mix
 column**: the composition is undefined, like every other undefined ratio.
@@ -43,6 +50,9 @@ MIX_PREFIX: Final = "mix_"
 OTHER_COLUMN: Final = "mix_other"
 
 Basis = Literal["spend", "purchases", "views"]
+Uncategorised = Literal["other", "exclude"]
+#: The settings of a category mix, as a fitted model records them and scoring passes back.
+SETTINGS: Final = ("top", "basis", "categories", "uncategorised")
 
 #: Per basis: the event flag of :mod:`metaseg.facts.registry` and the value summed.
 _BASIS_SQL: Final = {
@@ -64,6 +74,9 @@ class CategoryMix(BaseModel):
     categories : list of str, optional
         The categories, fixed; default: the ``top`` largest by basis total, learned from
         the events at the first computation.
+    uncategorised : {"other", "exclude"}
+        Whether basis events without a category count in ``mix_other`` or are left out
+        of the composition.
 
     Examples
     --------
@@ -76,6 +89,7 @@ class CategoryMix(BaseModel):
     top: int = Field(default=8, ge=1, le=100)
     basis: Basis = "spend"
     categories: tuple[str, ...] | None = None
+    uncategorised: Uncategorised = "other"
 
     @field_validator("categories")
     @classmethod
@@ -160,6 +174,7 @@ class ResolvedMix:
     basis: Basis
     categories: tuple[str, ...]
     top: int
+    uncategorised: Uncategorised = "other"
 
     @property
     def columns(self) -> list[str]:
@@ -176,8 +191,22 @@ class ResolvedMix:
             "top": self.top,
             "basis": self.basis,
             "categories": list(self.categories),
+            "uncategorised": self.uncategorised,
             "columns": self.columns,
         }
+
+
+def recorded_settings(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings in a recorded mix (``facts.attrs["category_mix"]``), to compute the
+    same columns again; records written before ``uncategorised`` existed mean ``other``.
+
+    Examples
+    --------
+    >>> recorded_settings({"top": 2, "basis": "spend", "categories": ["a", "b"],
+    ...                    "columns": ["mix_a", "mix_b", "mix_other"]})
+    {'top': 2, 'basis': 'spend', 'categories': ['a', 'b'], 'uncategorised': 'other'}
+    """
+    return {key: record.get(key, "other") for key in SETTINGS}
 
 
 def top_categories_sql(events: str, basis: Basis, top: int) -> str:
@@ -200,6 +229,8 @@ def mix_cte(events: str, mix: ResolvedMix, parameter: Any) -> str:
     ``parameter(name)`` renders a bound parameter placeholder of the dialect.
     """
     flag, value = _BASIS_SQL[mix.basis]
+    if mix.uncategorised == "exclude":
+        flag += " AND ev.cat IS NOT NULL"
     sums = [
         f"SUM(CASE WHEN cat = {parameter(name)} THEN v END) AS mix_sum_{i}"
         for i, name in enumerate(mix.parameters())
@@ -242,7 +273,7 @@ def resolve(mix: CategoryMix, ranked: Sequence[Any]) -> ResolvedMix:
         When no category was found to rank (no basis event has a category).
     """
     if mix.categories is not None:
-        return ResolvedMix(mix.basis, tuple(mix.categories), mix.top)
+        return ResolvedMix(mix.basis, tuple(mix.categories), mix.top, mix.uncategorised)
     found = tuple(str(c) for c in ranked if c is not None)
     if not found:
         raise DataError(
@@ -250,4 +281,4 @@ def resolve(mix: CategoryMix, ranked: Sequence[Any]) -> ResolvedMix:
             "category to compute shares of. Map a category column (data mapping), change "
             "the basis, or remove category_mix."
         )
-    return ResolvedMix(mix.basis, found[: mix.top], mix.top)
+    return ResolvedMix(mix.basis, found[: mix.top], mix.top, mix.uncategorised)

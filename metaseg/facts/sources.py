@@ -17,6 +17,7 @@ import pandas as pd
 from metaseg import schema
 from metaseg._frames import as_arrow, is_arrow
 from metaseg._messages import available, did_you_mean, preview
+from metaseg.data.engine_query import EventsQuery
 from metaseg.exceptions import DataError
 from metaseg.facts.params import to_epoch_us
 from metaseg.facts.sql import AS_OF_PARAMETER, quote_identifier
@@ -24,7 +25,7 @@ from metaseg.facts.sql import AS_OF_PARAMETER, quote_identifier
 if TYPE_CHECKING:
     import duckdb
 
-EventsInput = pd.DataFrame | str | os.PathLike | Sequence[str | os.PathLike]
+EventsInput = pd.DataFrame | EventsQuery | str | os.PathLike | Sequence[str | os.PathLike]
 
 _INTEGER_TYPES = frozenset(
     {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"}
@@ -107,9 +108,11 @@ def attach_events(
     ----------
     con : duckdb.DuckDBPyConnection
         The connection the facts query will run on.
-    events : DataFrame, pyarrow.Table, polars.DataFrame, path, or list of paths
+    events : DataFrame, pyarrow.Table, polars.DataFrame, EventsQuery, path, or list of paths
         Standard events in memory (Arrow and polars tables are read in place, without a
-        copy), or Parquet file(s) / folder(s) DuckDB reads directly.
+        copy), validated events left in their files
+        (:class:`~metaseg.data.engine_query.EventsQuery`), or Parquet file(s) / folder(s)
+        DuckDB reads directly.
     extra : sequence of str
         Other columns of a DataFrame to make available (those custom facts read); a
         Parquet source keeps all its columns.
@@ -135,6 +138,9 @@ def attach_events(
             raise _missing_column_error(missing[0], names)
         wanted = list(dict.fromkeys(c for c in (*schema.EVENT_COLUMNS, *extra) if c in names))
         con.register("events_source", table.select(wanted))
+    elif isinstance(events, EventsQuery):
+        # validated events still in their files: DuckDB maps, checks and reads them there
+        events.attach(con, "events_source")
     elif isinstance(events, (str, os.PathLike, list, tuple)):
         import duckdb
 

@@ -42,7 +42,15 @@ def test_score_table_marks_the_best_k(criterion: str, fitted: dict[str, AutoKMea
     scores = fitted[criterion].scores_
     assert scores.index.name == "k"
     assert scores.index.tolist() == list(range(1, 9))
-    assert set(scores.columns) == {*CRITERIA, "inertia", "gap", "gap_se", "chosen"}
+    assert set(scores.columns) == {
+        *CRITERIA,
+        "inertia",
+        "gap",
+        "gap_se",
+        "prediction_strength",
+        "chosen",
+    }
+    assert scores["prediction_strength"].isna().all()  # only filled when it chooses k
     # k = 1 holds the total sum of squares; the indices are undefined for one cluster
     assert scores.loc[1, list(CRITERIA)].isna().all()
     assert scores.loc[1, "inertia"] > scores.loc[2, "inertia"]

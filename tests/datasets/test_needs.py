@@ -80,7 +80,8 @@ def test_jobs_compute_the_facts_a_fitted_model_was_fitted_on() -> None:
     from metaseg.config import load_config
     from metaseg.jobs import Inputs, build_facts
 
-    config = load_config({"name": "needs", "facts": {"category_mix": {"top": 3}}})
+    mix = {"top": 3, "uncategorised": "exclude"}
+    config = load_config({"name": "needs", "facts": {"category_mix": mix}})
     shop = make_needs_shop(600, seed=1, as_of=AS_OF)
     facts = build_facts(Inputs(shop.events, None), config, as_of=AS_OF)
     spec = {
@@ -98,3 +99,4 @@ def test_jobs_compute_the_facts_a_fitted_model_was_fitted_on() -> None:
     assert [c for c in own.columns if c.startswith("mix_")] != fitted_columns
     kept = build_facts(other, config, as_of=AS_OF, model=model)
     assert [c for c in kept.columns if c.startswith("mix_")] == fitted_columns
+    assert kept.attrs["category_mix"]["uncategorised"] == "exclude"

@@ -19,11 +19,15 @@ BASIS = {
 }
 
 
-def _pandas_mix(events: pd.DataFrame, basis: str, top: int) -> tuple[list[str], pd.DataFrame]:
+def _pandas_mix(
+    events: pd.DataFrame, basis: str, top: int, uncategorised: str = "other"
+) -> tuple[list[str], pd.DataFrame]:
     """Independent reference: top categories and each customer's shares."""
     kind, value = BASIS[basis]
     known = events[(events["timestamp"] <= AS_OF) & (events["event_type"] == kind)].copy()
     known["v"] = value(known).fillna(0.0)
+    if uncategorised == "exclude":
+        known = known.dropna(subset=["category"])
     totals = known.dropna(subset=["category"]).groupby("category")["v"].sum()
     totals = totals[totals > 0]
     ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
@@ -39,13 +43,17 @@ def _pandas_mix(events: pd.DataFrame, basis: str, top: int) -> tuple[list[str], 
     return cats, table
 
 
+@pytest.mark.parametrize("uncategorised", ["other", "exclude"])
 @pytest.mark.parametrize("basis", ["spend", "purchases", "views"])
 @pytest.mark.parametrize("seed", [0, 1])
-def test_shares_match_pandas(basis: str, seed: int) -> None:
+def test_shares_match_pandas(basis: str, seed: int, uncategorised: str) -> None:
     events = random_events(seed)
-    facts = compute_facts(events, as_of=AS_OF, category_mix={"top": 3, "basis": basis})
-    cats, want = _pandas_mix(events, basis, 3)
+    assert events["category"].isna().mean() > 0.1  # uncategorised events to count or leave out
+    mix = {"top": 3, "basis": basis, "uncategorised": uncategorised}
+    facts = compute_facts(events, as_of=AS_OF, category_mix=mix)
+    cats, want = _pandas_mix(events, basis, 3, uncategorised)
     record = facts.attrs["category_mix"]
+    assert record["uncategorised"] == uncategorised
     assert record["categories"] == cats
     assert record["columns"] == [*map(column_name, cats), "mix_other"]
     got = facts.set_index("customer_id")[record["columns"]]
@@ -128,3 +136,36 @@ def test_quotes_in_category_values_are_data() -> None:
     facts = compute_facts(events, as_of=AS_OF, category_mix={"top": 4})
     assert "kid's toys'; DROP" in facts.attrs["category_mix"]["categories"]
     assert "mix_kid_s_toys_drop" in facts.columns
+
+
+def test_excluding_uncategorised_events_changes_only_the_shares_they_were_in() -> None:
+    events = random_events(4)
+    counted = compute_facts(events, as_of=AS_OF, category_mix={"top": 2}).set_index("customer_id")
+    mix = {"top": 2, "uncategorised": "exclude"}
+    excluded = compute_facts(events, as_of=AS_OF, category_mix=mix).set_index("customer_id")
+    columns = counted.attrs["category_mix"]["columns"]
+    assert excluded.attrs["category_mix"]["columns"] == columns
+    # only purchases without a category: 'other' counts them, 'exclude' has no composition
+    uncategorised_only = pd.DataFrame(
+        {
+            "customer_id": [777, 777],
+            "timestamp": pd.to_datetime(["2024-01-02", "2024-02-03"], utc=True),
+            "event_type": ["purchase", "purchase"],
+            "amount": [10.0, 5.0],
+            "order_id": ["z1", "z2"],
+            "category": pd.Categorical([None, None], categories=["toys"]),
+        }
+    )
+    both = pd.concat(
+        [events, uncategorised_only.astype(events.dtypes.to_dict())], ignore_index=True
+    )
+    counted = compute_facts(both, as_of=AS_OF, category_mix={"top": 2}).set_index("customer_id")
+    excluded = compute_facts(both, as_of=AS_OF, category_mix=mix).set_index("customer_id")
+    assert counted.loc[777, "mix_other"] == 1.0
+    assert excluded.loc[777, columns].isna().all()
+    # a customer whose basis all has categories gets the same shares either way
+    per_customer = both[both["event_type"] == "purchase"].groupby("customer_id")["category"]
+    fully = per_customer.apply(lambda c: c.notna().all())
+    fully = [c for c in fully[fully].index if c in counted.index]
+    assert fully
+    pd.testing.assert_frame_equal(counted.loc[fully, columns], excluded.loc[fully, columns])

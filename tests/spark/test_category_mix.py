@@ -15,13 +15,13 @@ pytest.importorskip("pyspark", reason=NO_PYSPARK)
 pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas")
 
 
-@pytest.mark.parametrize("basis", ["spend", "views"])
+@pytest.mark.parametrize(("basis", "uncategorised"), [("spend", "other"), ("views", "exclude")])
 def test_category_mix_on_spark_equals_duckdb(
-    spark: Any, shop: Any, spark_events: Any, basis: str
+    spark: Any, shop: Any, spark_events: Any, basis: str, uncategorised: str
 ) -> None:
     from metaseg.spark import compute_facts_spark
 
-    mix = {"top": 3, "basis": basis}
+    mix = {"top": 3, "basis": basis, "uncategorised": uncategorised}
     want = compute_facts(shop.events[EVENT_COLUMNS], as_of=AS_OF, category_mix=mix)
     got_df = compute_facts_spark(spark, spark_events, as_of=AS_OF, category_mix=mix)
     record = want.attrs["category_mix"]
@@ -42,6 +42,6 @@ def test_category_mix_on_spark_equals_duckdb(
         spark,
         spark_events,
         as_of=AS_OF,
-        category_mix={"top": 3, "basis": basis, "categories": record["categories"][::-1]},
+        category_mix={**mix, "categories": record["categories"][::-1]},
     )
     assert sorted(fixed.columns[-4:]) == sorted(record["columns"])
