@@ -6,11 +6,12 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.metrics import adjusted_rand_score
 
 from metaseg.datasets.needs import make_needs_shop
 from metaseg.facts import compute_facts
 from metaseg.model import MetaSegmenter
+
+from .references import within_segment_ari
 
 AS_OF = "2025-12-31"
 
@@ -27,16 +28,6 @@ def test_shop_parameters_vary_with_the_seed_and_behaviour_does_not_tell_personas
     assert by_persona.max() / by_persona.min() < 1.3  # same behaviour for every persona
 
 
-def _ari(model: MetaSegmenter, truth) -> float:  # type: ignore[no-untyped-def]
-    labels = model.labels_.merge(truth, on="customer_id")
-    scores, weights = [], []
-    for _, part in labels.groupby("base_segment"):
-        if len(part) >= 150:
-            scores.append(adjusted_rand_score(part["persona"], part["sub_segment"]))
-            weights.append(len(part))
-    return float(np.average(scores, weights=weights))
-
-
 @pytest.mark.parametrize("seed", [5])
 def test_needs_recovers_personas_inside_lifecycle_and_behaviour_does_not(seed: int) -> None:
     shop = make_needs_shop(2_000, seed=seed, as_of=AS_OF)
@@ -51,7 +42,9 @@ def test_needs_recovers_personas_inside_lifecycle_and_behaviour_does_not(seed: i
         }
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            results[features] = _ari(MetaSegmenter.from_config(spec).fit(facts), shop.truth)
+            results[features] = within_segment_ari(
+                MetaSegmenter.from_config(spec).fit(facts), shop.truth
+            )
     assert results["needs"] > 0.75
     assert results["behaviour"] < 0.1
 

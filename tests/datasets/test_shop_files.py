@@ -21,6 +21,8 @@ from metaseg.datasets.shop_files import TABLES, ShopFiles
 from metaseg.exceptions import ConfigError
 from metaseg.facts import compute_facts
 
+from .references import lifecycle_rules
+
 AS_OF = "2025-12-31"
 N = 20_000
 CHUNK = 3_000
@@ -126,20 +128,7 @@ def test_lifecycle_rules_recover_every_planted_situation_from_the_parquet_folder
 ) -> None:
     customers, _, truth = chunked
     facts = compute_facts(written.events, customers, as_of=AS_OF, threads=1)
-    rules = [
-        ("new", facts["tenure_days"] <= 30),
-        (
-            "hesitant",
-            (facts["carts_since_last_purchase"] >= 1)
-            & facts["days_since_last_cart"].between(1, 30),
-        ),
-        ("active", facts["recency_days"] <= 90),
-        ("interested", facts["days_since_last_view"] <= 30),
-        ("dormant", (facts["recency_days"] > 90) & (facts["recency_days"] <= 365)),
-        ("churned", facts["recency_days"] > 365),
-    ]
-    conditions = [mask.fillna(False).to_numpy(dtype=bool) for _, mask in rules]
-    found = np.select(conditions, [name for name, _ in rules], default="other")
+    found = lifecycle_rules(facts).to_numpy()
     planted = truth.set_index(schema.CUSTOMER_ID)["situation"].astype(str)
     assert len(facts) == N
     assert (found == planted.reindex(facts[schema.CUSTOMER_ID]).to_numpy()).all()

@@ -23,6 +23,8 @@ from metaseg.datasets.synthetic import (
 )
 from metaseg.exceptions import ConfigError
 
+from .references import lifecycle_rules
+
 AS_OF = pd.Timestamp("2025-12-31", tz="UTC")
 N = 20_000
 DAY = pd.Timedelta(days=1)
@@ -69,25 +71,6 @@ def lifecycle_facts(customers: pd.DataFrame, events: pd.DataFrame, as_of) -> pd.
         },
         index=ids,
     )
-
-
-def lifecycle_rules(facts: pd.DataFrame) -> pd.Series:
-    """Apply the six lifecycle rules in their priority order."""
-    rules = [
-        ("new", facts["tenure_days"] <= 30),
-        (
-            "hesitant",
-            (facts["carts_since_last_purchase"] >= 1)
-            & facts["days_since_last_cart"].between(1, 30),
-        ),
-        ("active", facts["recency_days"] <= 90),
-        ("interested", facts["days_since_last_view"] <= 30),
-        ("dormant", (facts["recency_days"] > 90) & (facts["recency_days"] <= 365)),
-        ("churned", facts["recency_days"] > 365),
-    ]
-    conditions = [mask.fillna(False).to_numpy(dtype=bool) for _, mask in rules]
-    names = [name for name, _ in rules]
-    return pd.Series(np.select(conditions, names, default="other"), index=facts.index)
 
 
 @pytest.fixture(scope="module")

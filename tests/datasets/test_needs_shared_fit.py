@@ -5,15 +5,15 @@ from __future__ import annotations
 import pickle
 import warnings
 
-import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import adjusted_rand_score
 
 from metaseg.datasets.needs import make_needs_shop
 from metaseg.exceptions import ConfigError
 from metaseg.facts import compute_facts
 from metaseg.model import MetaSegmenter
+
+from .references import within_segment_ari
 
 AS_OF = "2025-12-31"
 
@@ -35,16 +35,6 @@ def _fit(facts: pd.DataFrame, spec: dict) -> MetaSegmenter:
         return MetaSegmenter.from_config(spec).fit(facts)
 
 
-def _within_ari(model: MetaSegmenter, truth: pd.DataFrame) -> float:
-    labels = model.labels_.merge(truth, on="customer_id")
-    scores, weights = [], []
-    for _, part in labels.groupby("base_segment"):
-        if len(part) >= 150:
-            scores.append(adjusted_rand_score(part["persona"], part["sub_segment"]))
-            weights.append(len(part))
-    return float(np.average(scores, weights=weights))
-
-
 @pytest.fixture(scope="module")
 def needs_shop():
     shop = make_needs_shop(3_000, seed=21, as_of=AS_OF)
@@ -63,8 +53,8 @@ def test_a_shared_fit_finds_the_personas_in_every_rfm_segment(seed):
     # whose small segments of one- and two-order customers defeat a fit per segment
     shop = make_needs_shop(3_000, seed=seed, as_of=AS_OF)
     facts = compute_facts(shop.events, as_of=AS_OF, category_mix={"top": 8})
-    shared = _within_ari(_fit(facts, _spec("shared")), shop.truth)
-    own = _within_ari(_fit(facts, _spec("segment")), shop.truth)
+    shared = within_segment_ari(_fit(facts, _spec("shared")), shop.truth)
+    own = within_segment_ari(_fit(facts, _spec("segment")), shop.truth)
     assert shared >= 0.9
     assert shared >= own - 0.01
 
