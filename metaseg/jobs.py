@@ -130,9 +130,10 @@ def build_facts(
 ) -> pd.DataFrame:
     """Compute the customer facts of a job's inputs (see :func:`metaseg.facts.compute_facts`).
 
-    With a fitted ``model`` (scoring, drift), the facts are those it was fitted on: its
-    category mix keeps the categories learned at fit, and its potential-value model
-    (``clv_``) adds its facts as of the same date, without refitting.
+    With a fitted ``model`` (scoring, drift), the facts are those it was fitted on: only
+    the ones it reads (``feature_columns_``) are computed, its category mix keeps the
+    categories learned at fit, and its potential-value model (``clv_``) adds its facts
+    as of the same date, without refitting.
     """
     from metaseg.facts import compute_facts
 
@@ -150,6 +151,7 @@ def build_facts(
         durations=config.facts.durations,
         custom=config.facts.custom,
         category_mix=category_mix,
+        only=getattr(model, "feature_columns_", None),
     )
     clv = getattr(model, "clv_", None)
     if clv is not None:

@@ -53,6 +53,7 @@ def compute_facts(
     category_mix: CategoryMix | Mapping[str, Any] | None = None,
     memory_limit: str | None = None,
     temp_directory: str | os.PathLike[str] | None = None,
+    only: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Compute one row of facts per customer as of a point in time.
 
@@ -93,6 +94,12 @@ def compute_facts(
         :mod:`metaseg.facts.category_mix`): ``mix_<category>`` shares and ``mix_other``,
         after the custom facts; ``attrs["category_mix"]`` records the categories used
         (pass them back as ``categories`` to get the same columns on other data).
+    only : iterable of str, optional
+        Compute only these registry and custom facts (``first_seen`` always comes too:
+        the report counts customers without events by it); other names in it, such as
+        customer attributes or category-mix columns, are ignored, as those columns come
+        anyway. Scoring passes a fitted model's ``feature_columns_``: DuckDB then skips
+        every aggregate nobody reads. Default: every fact.
 
     Returns
     -------
@@ -198,6 +205,10 @@ def compute_facts(
             category_mix=resolved_mix,
         )
         parameters = facts_parameters(to_epoch_us(as_of_stamp), resolved, resolved_mix)
+        kept = None if only is None else _kept(only, names, resolved_mix)
+        if kept is not None:
+            resolved = [fact for fact in resolved if fact.name in kept]
+            sql = f"SELECT {', '.join(map(quote_identifier, kept))} FROM ({sql}) AS every_fact"
         try:
             raw = con.execute(sql, parameters).df()
         except duckdb.Error as err:
@@ -209,7 +220,7 @@ def compute_facts(
         con.close()
 
     raw = raw.sort_values(schema.CUSTOMER_ID, kind="stable", ignore_index=True)
-    facts = _typed(raw, windows)
+    facts = _typed(raw, windows, None if kept is None else set(kept))
     if resolved:
         facts = pd.concat([facts, pd.DataFrame(typed_custom(raw, resolved))], axis=1)
     if resolved_mix is not None:
@@ -275,11 +286,28 @@ def _absent_event_types(con: Any, custom: Any) -> list[str]:
     return absent_event_types(custom, {str(row[0]) for row in rows if row[0] is not None})
 
 
-def _typed(raw: pd.DataFrame, windows: tuple[int, ...]) -> pd.DataFrame:
-    """Give every fact the dtype of its kind; timestamps come back as UTC datetimes."""
+def _kept(only: Iterable[str], names: list[str], mix: ResolvedMix | None) -> list[str]:
+    """The columns the facts query keeps: ``customer_id``, ``first_seen``, the requested
+    registry and custom facts, in their usual order, and the category mix."""
+    if isinstance(only, str):
+        raise ConfigError(
+            f"only must be a list of fact names, got the text {only!r}; write [{only!r}]."
+        )
+    wanted = {str(name) for name in only} | {"first_seen"}
+    kept = [schema.CUSTOMER_ID, *(name for name in names if name in wanted)]
+    return kept + ([] if mix is None else mix.columns)
+
+
+def _typed(
+    raw: pd.DataFrame, windows: tuple[int, ...], kept: set[str] | None = None
+) -> pd.DataFrame:
+    """Give every fact the dtype of its kind (those in ``kept``, when given); timestamps
+    come back as UTC datetimes."""
     columns: dict[str, Any] = {schema.CUSTOMER_ID: raw[schema.CUSTOMER_ID]}
     for fact in FACTS:
         for name, _ in fact.expand(windows):
+            if kept is not None and name not in kept:
+                continue
             values = raw[name]
             if fact.kind == "count":
                 columns[name] = values.astype("int64")
