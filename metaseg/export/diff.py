@@ -21,6 +21,7 @@ from metaseg.schema import CUSTOMER_ID, LABEL_COLUMNS, MODEL_NAME, SEGMENT
 
 if TYPE_CHECKING:
     import duckdb
+    import pyarrow as pa
 
 _NEEDED = (CUSTOMER_ID, MODEL_NAME, SEGMENT)
 _CHANGE_COLUMNS = [CUSTOMER_ID, MODEL_NAME, "change", "from_segment", "to_segment"]
@@ -212,7 +213,16 @@ FROM changes WHERE change = 'moved' GROUP BY ALL
 ORDER BY customers DESC, model_name, from_segment, to_segment
 """
 
-_LISTED = "SELECT model, change, from_segment, to_segment, prev_row, cur_row FROM changes ORDER BY model, change, id"
+#: The changes kinds, coded as ``_LISTED`` returns them.
+_KINDS = np.array(["added", "removed", "moved", "updated"], dtype=object)
+# Only positions and a kind code come back from DuckDB: the texts are taken from the
+# Arrow tables by position, which costs far less than DuckDB handing back a string per
+# row (a first export lists every label).
+_LISTED = (
+    "SELECT CASE change WHEN 'added' THEN 0 WHEN 'removed' THEN 1 WHEN 'moved' THEN 2 "
+    "ELSE 3 END AS kind, coalesce(prev_row, -1) AS prev_row, coalesce(cur_row, -1) AS cur_row "
+    "FROM changes ORDER BY model, change, id"
+)
 
 
 def _differs(compared: list[str]) -> str:
@@ -228,18 +238,38 @@ def _ids(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     return frame[CUSTOMER_ID].iloc[rows].astype(object).to_numpy()
 
 
-def _changes(listed: pd.DataFrame, previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
-    removed = (listed["change"] == "removed").to_numpy()
-    ids = np.empty(len(listed), dtype=object)
-    ids[removed] = _ids(previous, listed["prev_row"].to_numpy()[removed].astype("int64"))
-    ids[~removed] = _ids(current, listed["cur_row"].to_numpy()[~removed].astype("int64"))
+def _texts(table: pa.Table, column: str, rows: np.ndarray) -> np.ndarray:
+    """The canonical texts of ``column`` at ``rows`` (NaN where a row is -1)."""
+    import pyarrow as pa
+
+    out = np.full(rows.size, np.nan, dtype=object)
+    known = rows >= 0
+    out[known] = table.column(column).take(pa.array(rows[known])).to_numpy(zero_copy_only=False)
+    return out
+
+
+def _changes(
+    listed: dict[str, np.ndarray],
+    previous: tuple[pd.DataFrame, pa.Table],
+    current: tuple[pd.DataFrame, pa.Table],
+) -> pd.DataFrame:
+    """The changes table: ids as the label tables hold them, model and segments as the
+    canonical texts the comparison used (``previous``/``current``: frame and its canonical
+    Arrow table)."""
+    prev_rows, cur_rows = listed["prev_row"], listed["cur_row"]
+    removed = cur_rows < 0
+    ids = np.empty(len(cur_rows), dtype=object)
+    ids[removed] = _ids(previous[0], prev_rows[removed])
+    ids[~removed] = _ids(current[0], cur_rows[~removed])
+    model = _texts(current[1], "_model", cur_rows)
+    model[removed] = _texts(previous[1], "_model", prev_rows[removed])
     frame = pd.DataFrame(
         {
             CUSTOMER_ID: ids,
-            MODEL_NAME: listed["model"].to_numpy(dtype=object),
-            "change": listed["change"].to_numpy(dtype=object),
-            "from_segment": listed["from_segment"].to_numpy(dtype=object, na_value=np.nan),
-            "to_segment": listed["to_segment"].to_numpy(dtype=object, na_value=np.nan),
+            MODEL_NAME: model,
+            "change": _KINDS[listed["kind"]],
+            "from_segment": _texts(previous[1], "_segment", prev_rows),
+            "to_segment": _texts(current[1], "_segment", cur_rows),
         }
     )
     return frame.astype({MODEL_NAME: str, "change": str})
@@ -304,18 +334,19 @@ def diff_labels(
         for c in LABEL_COLUMNS
         if c not in _NEEDED and c in previous.columns and c in current.columns
     ]
+    before, after = canonical_table(previous, compared), canonical_table(current, compared)
     with duckdb.connect() as con:
-        con.register("prev", canonical_table(previous, compared))
-        con.register("cur", canonical_table(current, compared))
+        con.register("prev", before)
+        con.register("cur", after)
         if not current_unique:
             _check_unique(con, "cur", current, "current labels")
         if not previous_unique:
             _check_unique(con, "prev", previous, "previous labels")
         con.execute(_CHANGES.format(differs=_differs(compared)))
-        listed = con.execute(_LISTED).df()
+        listed = con.execute(_LISTED).fetchnumpy()
         segments = con.execute(_SEGMENTS).df()
         migrations = con.execute(_MIGRATIONS).df()
-    changes = _changes(listed, previous, current)
+    changes = _changes(listed, (previous, before), (current, after))
     if len(segments) == 0:  # the shapes the pandas diff gave empty tables
         segments = pd.DataFrame({c: pd.Series(dtype="int64") for c in _SEGMENT_COLUMNS})
     if len(migrations) == 0:
@@ -329,5 +360,5 @@ def diff_labels(
         n_before=len(previous),
         n_after=len(current),
         n_unchanged=len(current) - n_changed_now,
-        current_rows=np.sort(listed["cur_row"].dropna().to_numpy(dtype="int64")),
+        current_rows=np.sort(listed["cur_row"][listed["cur_row"] >= 0].astype("int64")),
     )
