@@ -52,7 +52,7 @@ def test_labels_table_has_the_standard_columns_and_one_row_per_customer(fitted, 
     assert labels[schema.CUSTOMER_ID].tolist() == facts[schema.CUSTOMER_ID].tolist()
     expected_codes = labels[schema.BASE_SEGMENT] + "/" + labels[schema.SUB_SEGMENT].astype(str)
     assert (labels[schema.SEGMENT] == expected_codes).all()
-    assert labels[schema.AS_OF].iloc[0] == facts.attrs["as_of"]
+    assert labels[schema.AS_OF].iloc[0] == pd.Timestamp(facts.attrs["as_of"])
 
 
 def test_sub_segments_recover_planted_personas_inside_each_situation(fitted, shop):

@@ -106,7 +106,7 @@ def compute_facts(
     DataFrame
         ``customer_id``, the facts of :func:`metaseg.facts.describe_facts` and the
         customer attributes, sorted by ``customer_id``. ``attrs["as_of"]`` holds
-        ``as_of`` (UTC), ``attrs["windows"]`` the windows and
+        ``as_of`` (UTC) as ISO 8601 text (so ``to_parquet`` keeps it), ``attrs["windows"]`` the windows and
         ``attrs["events_after_as_of"]`` how many events were left out,
         ``attrs["durations"]`` the days convention of each duration fact and
         ``attrs["customers_after_as_of"]`` how many customers got no row because every
@@ -244,7 +244,9 @@ def compute_facts(
                 examples=finding.examples,
                 unit=finding.unit,
             )
-    facts.attrs["as_of"] = as_of_stamp
+    # ISO text rather than a Timestamp: attrs stay JSON, so pandas can save the facts to
+    # Parquet with them, and read_parquet gives them back (every reader parses the text)
+    facts.attrs["as_of"] = as_of_stamp.isoformat()
     facts.attrs["windows"] = windows
     facts.attrs["durations"] = units
     facts.attrs["events_after_as_of"] = after

@@ -83,7 +83,9 @@ def reference_facts(
     facts = facts.reset_index()
     if customers is not None:
         facts = facts.merge(customers, on=schema.CUSTOMER_ID, how="left")
-    facts.attrs.update(as_of=as_of_stamp, windows=windows, events_after_as_of=int((~known).sum()))
+    facts.attrs.update(
+        as_of=as_of_stamp.isoformat(), windows=windows, events_after_as_of=int((~known).sum())
+    )
     return facts
 
 

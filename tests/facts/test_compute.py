@@ -139,7 +139,7 @@ def test_output_layout_and_dtypes(shop):
     assert str(facts["first_seen"].dtype) == "datetime64[us, UTC]"
     assert facts["frequency"].dtype == np.int64 and facts["purchases_30d"].dtype == np.int64
     assert facts["recency_days"].dtype == np.float64 and facts["revenue_7d"].dtype == np.float64
-    assert facts.attrs["as_of"] == T(AS_OF, tz="UTC")
+    assert T(facts.attrs["as_of"]) == T(AS_OF, tz="UTC")
     assert facts.attrs["windows"] == (30, 7)
     assert facts.index.equals(pd.RangeIndex(4))
 
@@ -236,12 +236,12 @@ def test_naive_as_of_is_utc_and_other_zones_are_converted(shop):
     naive = compute_facts(shop, as_of="2024-03-31 00:00")
     paris = compute_facts(shop, as_of=T("2024-03-31 01:00", tz="Europe/Paris"))
     pd.testing.assert_frame_equal(naive, paris)
-    assert paris.attrs["as_of"] == T(AS_OF, tz="UTC")
+    assert T(paris.attrs["as_of"]) == T(AS_OF, tz="UTC")
 
 
 def test_default_as_of_is_the_latest_event(shop):
     facts = compute_facts(shop)
-    assert facts.attrs["as_of"] == T("2024-04-02", tz="UTC")
+    assert T(facts.attrs["as_of"]) == T("2024-04-02", tz="UTC")
     assert facts.attrs["events_after_as_of"] == 0
     assert 6 in facts["customer_id"].tolist()
 
@@ -373,3 +373,22 @@ def test_customers_listed_in_customers_are_kept_even_when_every_event_is_late(sh
     facts = compute_facts(shop, customers, as_of=AS_OF, report=report)
     assert 6 in set(facts["customer_id"])
     assert report.customers_dropped == 0
+
+
+def test_facts_saved_to_parquet_keep_their_as_of_and_label_the_same(tmp_path) -> None:
+    import warnings
+
+    from metaseg.datasets import make_shop
+    from metaseg.model import MetaSegmenter
+
+    shop = make_shop(800, seed=3, as_of="2025-12-31")
+    facts = compute_facts(shop.events, shop.customers, as_of="2025-12-31 18:00")
+    facts.to_parquet(tmp_path / "facts.parquet")
+    again = pd.read_parquet(tmp_path / "facts.parquet")
+    assert again.attrs["as_of"] == facts.attrs["as_of"]
+    assert T(again.attrs["as_of"]) == T("2025-12-31 18:00", tz="UTC")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = MetaSegmenter(n_bootstrap=0, random_state=0).fit(facts)
+    columns = ["customer_id", "segment", "as_of"]
+    pd.testing.assert_frame_equal(model.predict(again)[columns], model.labels_[columns])
