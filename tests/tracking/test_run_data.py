@@ -6,6 +6,7 @@ import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from metaseg.tracking.names import safe_key, segment_key, split_segment_key
@@ -92,7 +93,7 @@ def test_tags_of_a_fitted_model(model_b, shop_facts) -> None:
     tags = fit_tags(model_b)
     assert tags["metaseg.algorithm.dormant"] == model_b.metrics_.loc["dormant", "algorithm"]
     assert tags["metaseg.n_customers"] == str(len(shop_facts))
-    assert tags["metaseg.as_of"].startswith(str(shop_facts.attrs["as_of"].date()))
+    assert tags["metaseg.as_of"].startswith(str(pd.Timestamp(shop_facts.attrs["as_of"]).date()))
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), "kmeans", None])
