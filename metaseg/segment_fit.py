@@ -6,7 +6,7 @@ membership, bootstrap stability, and the metrics per base segment and overall.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -75,7 +75,6 @@ class SharedFit:
     segments: tuple[str, ...]
     featurizer: Any = None
     clusterer: Any = None
-    features: list[str] = field(default_factory=list)
     reason: str = ""
     selection: Any = None
     X: np.ndarray | None = None
@@ -149,7 +148,6 @@ def fit_shared(
     featurizer, clusterer, X, reason, selection = _learn(label, pool, sub_spec, spec, seed)
     shared = SharedFit(segments, featurizer, clusterer, reason=reason, selection=selection)
     if featurizer is not None:
-        shared.features = list(featurizer.input_features_)
         shared.X = X
         shared.fit_rows = min(len(pool), spec.max_fit_rows)
     if clusterer is not None:
@@ -302,7 +300,7 @@ def _stability(
     from metaseg.stability import bootstrap_stability
 
     values: dict[str, float] = {}
-    pooled: dict[int, float] = {}
+    pooled: dict[tuple[str, ...], float] = {}  # by the segments of a pool
     for i, (name, seg) in enumerate(fitted.items()):
         if not seg.split or spec.n_bootstrap == 0:
             values[name] = np.nan
@@ -310,8 +308,8 @@ def _stability(
         pool = (shared or {}).get(name)
         X, labels = matrices[name], sub[rows_of[name]]
         if pool is not None:
-            if id(pool) in pooled:
-                values[name] = pooled[id(pool)]
+            if pool.segments in pooled:
+                values[name] = pooled[pool.segments]
                 continue
             X, labels = pool.X, pool.labels
         values[name] = bootstrap_stability(
@@ -323,7 +321,7 @@ def _stability(
             random_state=None if spec.random_state is None else spec.random_state + i,
         )
         if pool is not None:
-            pooled[id(pool)] = values[name]
+            pooled[pool.segments] = values[name]
     return pd.Series(values, name="stability", dtype="float64").rename_axis("base_segment")
 
 

@@ -92,24 +92,25 @@ def prediction_strength(
     """
     rng = np.random.default_rng(random_state)
     n = X.shape[0]
-    halves = []
+    splits = []
     for _ in range(n_splits):
         order = rng.permutation(n)
-        first, second = np.sort(order[: n // 2]), np.sort(order[n // 2 :])
-        halves.extend([(first, second), (second, first)])
+        splits.append((np.sort(order[: n // 2]), np.sort(order[n // 2 :])))
     strength: dict[int, float] = {}
     for k in ks:
         if k == 1:
             strength[k] = 1.0
             continue
-        fitted: dict[int, Any] = {}
         values = []
-        for train, test in halves:
-            for part in (train, test):
-                if id(part) not in fitted:
-                    fitted[id(part)] = fit_kmeans(X[part], k)
-            centres = np.asarray(fitted[id(train)].cluster_centers_, dtype=np.float64)
-            predicted, _ = nearest_reference(X[test], centres)
-            values.append(pair_share_kept(np.asarray(fitted[id(test)].labels_), predicted))
+        for first, second in splits:
+            fits = fit_kmeans(X[first], k), fit_kmeans(X[second], k)
+            # each half's own clusters, predicted from the other half's centres
+            for train_fit, test_rows, test_fit in (
+                (fits[0], second, fits[1]),
+                (fits[1], first, fits[0]),
+            ):
+                centres = np.asarray(train_fit.cluster_centers_, dtype=np.float64)
+                predicted, _ = nearest_reference(X[test_rows], centres)
+                values.append(pair_share_kept(np.asarray(test_fit.labels_), predicted))
         strength[k] = float(np.mean(values))
     return strength

@@ -14,6 +14,13 @@ from metaseg.model import MetaSegmenter
 from .references import within_segment_ari
 
 AS_OF = "2025-12-31"
+#: Lifecycle base segments, each split by k-means on its category mix.
+NEEDS_IN_LIFECYCLE = {
+    "rules": "lifecycle",
+    "default": {"algorithm": "kmeans", "features": {"features": "needs"}},
+    "n_bootstrap": 0,
+    "min_segment_size": 100,
+}
 
 
 def test_shop_parameters_vary_with_the_seed_and_behaviour_does_not_tell_personas() -> None:
@@ -52,15 +59,9 @@ def test_needs_recovers_personas_inside_lifecycle_and_behaviour_does_not(seed: i
 def test_scoring_events_keeps_the_categories_of_the_fit() -> None:
     shop = make_needs_shop(600, seed=1, as_of=AS_OF)
     facts = compute_facts(shop.events, as_of=AS_OF, category_mix={"top": 3})
-    spec = {
-        "rules": "lifecycle",
-        "default": {"algorithm": "kmeans", "features": {"features": "needs"}},
-        "n_bootstrap": 0,
-        "min_segment_size": 100,
-    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = MetaSegmenter.from_config(spec).fit(facts)
+        model = MetaSegmenter.from_config(NEEDS_IN_LIFECYCLE).fit(facts)
         assert model.fact_category_mix_ == facts.attrs["category_mix"]
         # other events, whose own top 3 differ: the model still gets its columns
         other = make_needs_shop(600, seed=7, as_of=AS_OF).events
@@ -77,15 +78,9 @@ def test_jobs_compute_the_facts_a_fitted_model_was_fitted_on() -> None:
     config = load_config({"name": "needs", "facts": {"category_mix": mix}})
     shop = make_needs_shop(600, seed=1, as_of=AS_OF)
     facts = build_facts(Inputs(shop.events, None), config, as_of=AS_OF)
-    spec = {
-        "rules": "lifecycle",
-        "default": {"algorithm": "kmeans", "features": {"features": "needs"}},
-        "n_bootstrap": 0,
-        "min_segment_size": 100,
-    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = MetaSegmenter.from_config(spec).fit(facts)
+        model = MetaSegmenter.from_config(NEEDS_IN_LIFECYCLE).fit(facts)
     other = Inputs(make_needs_shop(600, seed=7, as_of=AS_OF).events, None)
     fitted_columns = [c for c in facts.columns if c.startswith("mix_")]
     own = build_facts(other, config, as_of=AS_OF)
