@@ -113,6 +113,94 @@ def _target_mode(path: Path, private: bool) -> int:
         return 0o666 & ~umask
 
 
+class StagedFile:
+    """A temporary file beside its target, written by name (see :func:`staged_file`).
+
+    Attributes
+    ----------
+    path : Path
+        The temporary file; write it (it exists, empty) before the block ends.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.discarded = False
+
+    def discard(self) -> None:
+        """Leave the target as it is: the temporary file is removed when the block ends."""
+        self.discarded = True
+
+
+@contextlib.contextmanager
+def staged_file(path: str | os.PathLike[str], *, private: bool = False) -> Iterator[StagedFile]:
+    """A temporary file that replaces ``path`` atomically when the block ends.
+
+    For writers that take a file name (pyarrow, DuckDB): they write ``staged.path``, and
+    the block may read it back before deciding; :meth:`StagedFile.discard` keeps the
+    target untouched (for example when it already holds the same content). If the block
+    raises, the temporary file is removed and ``path`` is left as it was.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The file to create or replace. Its folder must exist.
+    private : bool
+        See :func:`atomic_write`.
+
+    Yields
+    ------
+    StagedFile
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "labels.csv"
+    >>> with staged_file(target) as staged:
+    ...     _ = staged.path.write_text("customer_id\\n1\\n")
+    >>> with staged_file(target) as staged:
+    ...     _ = staged.path.write_text("customer_id\\n2\\n")
+    ...     staged.discard()
+    >>> target.read_text(), sorted(p.name for p in target.parent.iterdir())
+    ('customer_id\\n1\\n', ['labels.csv'])
+    """
+    target = Path(path)
+    folder = target.parent
+    remove_stale_temps(target)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(target, os.getpid()), dir=folder)
+    except OSError as exc:
+        # the temporary file's name would only confuse: say which target failed and why
+        raise type(exc)(
+            exc.errno,
+            f"cannot write {target}: {exc.strerror} in its folder {folder} (metaseg writes "
+            "a temporary file there, then renames it). Make the folder writable or choose "
+            "another target",
+        ) from None
+    os.close(fd)
+    staged = StagedFile(Path(tmp_name))
+    try:
+        yield staged
+        if staged.discarded:
+            staged.path.unlink()
+            return
+        _fsync_file(staged.path)
+        os.chmod(staged.path, _target_mode(target, private))
+        os.replace(staged.path, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            staged.path.unlink()
+        raise
+    _fsync_dir(folder)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 @contextlib.contextmanager
 def atomic_write(
     path: str | os.PathLike[str],
@@ -154,32 +242,11 @@ def atomic_write(
     """
     if mode not in ("wb", "w"):
         raise ValueError(f"mode must be 'wb' or 'w', got {mode!r}")
-    target = Path(path)
-    folder = target.parent
-    remove_stale_temps(target)
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(target, os.getpid()), dir=folder)
-    except OSError as exc:
-        # the temporary file's name would only confuse: say which target failed and why
-        raise type(exc)(
-            exc.errno,
-            f"cannot write {target}: {exc.strerror} in its folder {folder} (metaseg writes "
-            "a temporary file there, then renames it). Make the folder writable or choose "
-            "another target",
-        ) from None
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, _target_mode(target, private))
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    _fsync_dir(folder)
+    with (
+        staged_file(path, private=private) as staged,
+        open(staged.path, mode, encoding=encoding, newline=newline) as fh,
+    ):
+        yield fh
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, private: bool = False) -> None:

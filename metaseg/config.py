@@ -130,6 +130,18 @@ class ExportTarget(_Section):
     secret_env: str = "METASEG_WEBHOOK_SECRET"
 
 
+class ScoreSection(_Section):
+    """How ``metaseg score`` labels the customers.
+
+    ``batch_size``: label this many customers at a time and stream the labels to the
+    Parquet ``--out`` file, compared with the file they replace by DuckDB (for tables
+    too big to label at once, see :mod:`metaseg.batch_score`); ``None`` (default)
+    labels everyone at once.
+    """
+
+    batch_size: int | None = Field(default=None, ge=1)
+
+
 class MetasegConfig(_Section):
     """A whole metaseg job configuration.
 
@@ -149,6 +161,7 @@ class MetasegConfig(_Section):
     #: Quality gates checked by ``metaseg promote --config`` and the demo (None: gate off).
     gates: QualityGates = Field(default_factory=QualityGates)
     export: list[ExportTarget] = Field(default_factory=list)
+    score: ScoreSection = Field(default_factory=ScoreSection)
 
     @field_validator("name")
     @classmethod

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from metaseg._messages import preview
 from metaseg._progress import stage as progress_stage
 from metaseg.config import MetasegConfig
 from metaseg.data.report import DataReport
@@ -369,7 +370,6 @@ def keep_identities(
     ConfigError
         When ``names`` holds a code no sub-segment has after matching.
     """
-    from metaseg._messages import preview
     from metaseg.exceptions import MetasegError
     from metaseg.over_time import match_identities
 
@@ -401,12 +401,14 @@ def keep_identities(
 
 @dataclass
 class ScoreOutcome:
-    """What :func:`run_score` produced: the champion, the inputs, their facts and labels."""
+    """What :func:`run_score` produced: the champion, the inputs, their facts and labels
+    (``None`` when they were streamed to the file in batches; ``exports[0].diff.segments``
+    then counts them per segment)."""
 
     loaded: Any
     inputs: Inputs
     facts: pd.DataFrame
-    labels: pd.DataFrame
+    labels: pd.DataFrame | None
     exports: list[Any] = field(default_factory=list)
 
 
@@ -420,6 +422,7 @@ def run_score(
     as_of: Any = None,
     tracking_uri: str | None = None,
     hooks: JobHooks | None = None,
+    batch_size: int | None = None,
 ) -> ScoreOutcome:
     """Label customers with a promoted model and deliver the labels.
 
@@ -436,19 +439,40 @@ def run_score(
         Override the config's data (see :func:`load_inputs`).
     tracking_uri : str, optional
     hooks : JobHooks, optional
+    batch_size : int, optional
+        Label this many customers at a time and stream the labels to ``out`` (a
+        ``.parquet`` file); default: the config's ``score.batch_size``, else all at
+        once. The labels are then never held whole, and the config may name no other
+        export target (export the written file with ``metaseg export`` instead).
 
     Returns
     -------
     ScoreOutcome
-        ``exports`` holds the result of every delivery (``out`` first); a failed
-        delivery raises :class:`~metaseg.exceptions.ExportError` after the others ran.
+        ``exports`` holds the result of every delivery (``out`` first), each diff
+        listing at most :data:`~metaseg.export.file_diff.DEFAULT_CHANGES_LIMIT` changed
+        labels (the counts cover all); a failed delivery raises
+        :class:`~metaseg.exceptions.ExportError` after the others ran.
+
+    Raises
+    ------
+    ConfigError
+        ``batch_size`` is set without a Parquet ``out``, or with export targets.
     """
     from metaseg.export import export_labels
+    from metaseg.export.file_diff import DEFAULT_CHANGES_LIMIT
 
     hooks = hooks or JobHooks()
+    batch_size = batch_size if batch_size is not None else config.score.batch_size
+    if batch_size is not None:
+        _check_streamed_score(batch_size, out, config)
     with hooks.stage("loading the model"):
         loaded = _load_promoted(model, tracking_uri, hooks)
     inputs, facts = _read_and_compute(config, events, customers, as_of, hooks, model=loaded.model)
+    if batch_size is not None:
+        assert out is not None
+        with hooks.stage("scoring and writing labels in batches"):
+            streamed = _score_in_batches(loaded, facts, Path(out), batch_size)
+        return ScoreOutcome(loaded, inputs, facts, None, [streamed])
     with hooks.stage("scoring"):
         labels = loaded.predict(facts)
     outcome = ScoreOutcome(loaded, inputs, facts, labels)
@@ -458,10 +482,45 @@ def run_score(
     ]
     with hooks.stage("exporting labels"):
         for target, options in targets:
-            outcome.exports.append(export_labels(labels, target, **options))
+            result = export_labels(labels, target, changes_limit=DEFAULT_CHANGES_LIMIT, **options)
+            outcome.exports.append(result)
     for result in outcome.exports:
         result.raise_for_failures()
     return outcome
+
+
+def _check_streamed_score(batch_size: Any, out: str | Path | None, config: MetasegConfig) -> None:
+    """Refuse a streamed score that has nowhere to stream to, or other targets to feed."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ConfigError(
+            f"batch_size must be a positive integer, got {batch_size!r}; for example "
+            "--batch-size 500000."
+        )
+    if out is None or Path(out).suffix.lower() != ".parquet":
+        raise ConfigError(
+            f"score in batches (batch_size={batch_size:_}) streams the labels to a Parquet "
+            f"file, got out={None if out is None else str(out)!r}; pass --out LABELS.parquet."
+        )
+    if config.export:
+        targets = [target.to for target in config.export]
+        raise ConfigError(
+            f"score in batches (batch_size={batch_size:_}) writes only --out, but the "
+            f"config's export section lists {preview(targets)}; remove them and export the "
+            "written file with 'metaseg export --labels LABELS.parquet --to TARGET'."
+        )
+
+
+def _score_in_batches(loaded: Any, facts: pd.DataFrame, out: Path, batch_size: int) -> Any:
+    """Stream the labels to ``out`` batch by batch; the result as an export of that file."""
+    from metaseg.batch_score import score_batches
+    from metaseg.export.result import ExportResult
+    from metaseg.export.stream import write_labels_batches
+
+    streamed = write_labels_batches(score_batches(loaded, facts, batch_size=batch_size), out)
+    delivered = streamed.n_rows if streamed.written else 0
+    return ExportResult(
+        str(out), "file", streamed.diff, written=streamed.written, delivered=delivered
+    )
 
 
 @dataclass

@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 from metaseg import schema
 from metaseg._messages import preview
 from metaseg._progress import track
+from metaseg._texts import repeated_texts
 from metaseg.exceptions import ClusteringWarning, ConfigError, DataError
 from metaseg.facts.category_mix import recorded_settings
 
@@ -407,18 +408,25 @@ class MetaSegmenter(BaseEstimator):
         scored_at: Any,
     ) -> pd.DataFrame:
         """The labels table; provenance stays empty (see :mod:`metaseg.provenance`)."""
-        codes = pd.Series(base, dtype="str") + "/" + pd.Series(sub).astype("str")
         names = self.summary_.set_index(schema.SEGMENT)[schema.SEGMENT_NAME]
+        # a few distinct (base, sub) pairs: their texts are made once and repeated
+        base_codes, bases = pd.factorize(np.asarray(base, dtype=object))
+        subs = np.asarray(sub, dtype=np.int64)
+        low = int(subs.min(initial=0))
+        stride = int(subs.max(initial=0)) - low + 1
+        pair_codes, pairs = pd.factorize(base_codes * stride + (subs - low))
+        pair_base = [bases[p // stride] for p in pairs]
+        codes = [f"{b}/{p % stride + low}" for b, p in zip(pair_base, pairs, strict=True)]
+        named = [names.get(code, np.nan) for code in codes]
+        labels_of = [b if pd.isna(n) else n for b, n in zip(pair_base, named, strict=True)]
         labels = pd.DataFrame(
             {
                 schema.CUSTOMER_ID: facts[schema.CUSTOMER_ID].to_numpy(),
-                schema.BASE_SEGMENT: base,
+                schema.BASE_SEGMENT: repeated_texts(pair_base, pair_codes),
                 schema.SUB_SEGMENT: sub,
-                schema.SEGMENT: codes.to_numpy(),
+                schema.SEGMENT: repeated_texts(codes, pair_codes),
+                schema.SEGMENT_NAME: repeated_texts(labels_of, pair_codes),
             }
-        )
-        labels[schema.SEGMENT_NAME] = (
-            labels[schema.SEGMENT].map(names).fillna(labels[schema.BASE_SEGMENT])
         )
         labels[schema.MODEL_NAME] = None
         labels[schema.MODEL_VERSION] = None

@@ -27,6 +27,7 @@ FOUNDATION = (
     "display",
     "_progress",
     "_frames",
+    "_texts",
 )
 
 #: The stages, lowest first: the flow of a segmentation, then the edges that do I/O.
@@ -56,7 +57,8 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("plots",),  # figures
     ("tracking",),  # MLflow runs, registry, gates
     ("config",),  # the whole job configuration
-    ("jobs", "spark", "batch_score"),  # jobs shared by the command line and notebooks
+    ("batch_score",),  # scoring a batch of customers at a time
+    ("jobs", "spark"),  # jobs shared by the command line and notebooks
     ("cli",),  # argument parsing and printing only
 )
 RANK = {name: rank for rank, names in enumerate(STAGES) for name in names}

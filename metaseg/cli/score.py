@@ -32,6 +32,16 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
         help="labels file to write (.parquet or .csv); the config's export targets follow",
     )
     p.add_argument("--tracking-uri", dest="tracking_uri", help="MLflow tracking URI")
+    p.add_argument(
+        "--batch-size",
+        dest="batch_size",
+        type=int,
+        metavar="N",
+        help=(
+            "label N customers at a time and stream the labels to the Parquet --out file "
+            "(default: the config's score.batch_size, else all at once)"
+        ),
+    )
     p.set_defaults(run=run)
 
 
@@ -59,13 +69,19 @@ def run(args: argparse.Namespace) -> int:
         as_of=args.as_of,
         tracking_uri=args.tracking_uri,
         hooks=cli_hooks(args),
+        batch_size=args.batch_size,
     )
-    labels = outcome.labels
-    print(f"scored {len(labels):,} customers -> {args.out}")
+    if outcome.labels is None:  # streamed: the file's diff counts the labels per segment
+        segments = outcome.exports[0].diff.segments
+        counts = segments[segments["after"] > 0].set_index("segment")["after"]
+        counts = counts.rename_axis("segment").rename("count")
+        print(f"scored {int(counts.sum()):,} customers in batches -> {args.out}")
+    else:
+        counts = outcome.labels["segment"].value_counts().sort_index()
+        print(f"scored {len(outcome.labels):,} customers -> {args.out}")
     print_data_report(outcome.inputs.report, customers_given=outcome.inputs.customers is not None)
-    counts = labels["segment"].value_counts().sort_index()
     # segment codes hold base segment names from the rules file: user text
     print(counts.rename(index=printable).to_string())
-    for result in outcome.exports[1:]:
+    for result in outcome.exports[1:] if outcome.labels is not None else outcome.exports:
         print(result)
     return 0

@@ -20,7 +20,13 @@ from metaseg.export.deadletter import (
     write_dead_letters,
 )
 from metaseg.export.diff import LabelDiff, diff_labels
-from metaseg.export.files import file_is_current, read_file_labels, write_file_labels
+from metaseg.export.file_diff import check_changes_limit
+from metaseg.export.files import (
+    export_parquet_labels,
+    file_is_current,
+    read_file_labels,
+    write_file_labels,
+)
 from metaseg.export.ledger import (
     default_dead_letter_path,
     ledger_path,
@@ -140,6 +146,7 @@ def export_labels(
     sleep: Callable[[float], None] | None = None,
     clock: Callable[[], float] | None = None,
     progress: bool | Callable[[int], None] | None = None,
+    changes_limit: int | None = None,
 ) -> ExportResult:
     """Export a labels table to a file, a SQL table or a webhook, with a diff first.
 
@@ -191,6 +198,12 @@ def export_labels(
         terminals only, True / False always / never. A callable is called instead with
         the number of records of each batch once it is settled (delivered or
         dead-lettered).
+    changes_limit : int, optional
+        List at most this many changed labels in ``result.diff.changes`` (the diff's
+        counts still cover all); default: all. A scoring job that re-labels a million
+        customers changes every ``scored_at``, so listing every change is costly.
+        Parquet targets are compared with the new labels by DuckDB over the two files
+        (:func:`~metaseg.export.file_diff.diff_label_files`) and list only these.
 
     Returns
     -------
@@ -227,6 +240,7 @@ def export_labels(
     """
     _check_batch_size(batch_size)
     check_progress("export_labels", progress)
+    check_changes_limit(changes_limit)
     target = parse_target(to)
     frame = validate_labels(labels)
     state = resolve_state_dir(state_dir) if target.kind == "webhook" else None
@@ -243,21 +257,26 @@ def export_labels(
         )
     if target.kind == "sql":
         diff, written = export_sql_labels(target, frame, dry_run=dry_run)
+        return _result(target, diff.first_changes(changes_limit), dry_run, written, len(frame))
+    if target.kind == "file" and target.file_format == "parquet" and not dry_run:
+        diff, written = export_parquet_labels(target, frame, changes_limit=changes_limit)
         return _result(target, diff, dry_run, written, len(frame))
     previous = _previous(target, frame, state)
     diff = diff_labels(previous, frame, current_unique=True)  # validate_labels checked it
     if dry_run:
+        diff = diff.first_changes(changes_limit)
         return ExportResult(target.display, target.kind, diff, dry_run=True, written=False)
     if target.kind == "file":
-        if file_is_current(target, previous, frame, diff):
-            return _result(target, diff, dry_run, False, len(frame))
-        write_file_labels(target, frame)
-        return _result(target, diff, dry_run, True, len(frame))
+        written = not file_is_current(target, previous, frame, diff)
+        if written:
+            write_file_labels(target, frame)
+        return _result(target, diff.first_changes(changes_limit), dry_run, written, len(frame))
 
     assert client is not None and state is not None
     result = _export_webhook(
         client, frame, diff, state, batch_size, changes_only, dead_letter, progress
     )
+    result.diff = diff.first_changes(changes_limit)
     if result.failed:
         warnings.warn(
             f"{result.failed:,} label(s) in {result.batches_failed} batch(es) could not be "

@@ -7,7 +7,7 @@ webhook ledger compare equal to the labels that were written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -93,6 +93,11 @@ class LabelDiff:
     current_rows : numpy.ndarray, optional
         Positions in the new labels of the added, moved and updated labels: the rows a
         sink has to write (``None`` when not known).
+    counts : dict of str to int, optional
+        Changed labels per kind (``added``, ``removed``, ``moved``, ``updated``), given
+        when ``changes`` lists only the first of them (a diff of two files, see
+        :func:`metaseg.export.file_diff.diff_label_files`); ``None`` when ``changes``
+        lists every one. The ``n_*`` counts and ``is_empty`` always cover all changes.
     """
 
     changes: pd.DataFrame
@@ -102,9 +107,22 @@ class LabelDiff:
     n_after: int
     n_unchanged: int
     current_rows: np.ndarray | None = field(default=None, repr=False, compare=False)
+    counts: dict[str, int] | None = field(default=None, repr=False)
 
     def _count(self, change: str) -> int:
+        if self.counts is not None:
+            return int(self.counts.get(change, 0))
         return int((self.changes["change"] == change).sum())
+
+    @property
+    def n_changes(self) -> int:
+        """Changed labels of every kind (``changes`` may list only the first of them)."""
+        return sum(self._count(kind) for kind in _KINDS)
+
+    @property
+    def changes_complete(self) -> bool:
+        """True when ``changes`` lists every changed label."""
+        return len(self.changes) == self.n_changes
 
     @property
     def n_added(self) -> int:
@@ -126,10 +144,26 @@ class LabelDiff:
         """Customers in the same segment with another field changed."""
         return self._count("updated")
 
+    def first_changes(self, limit: int | None) -> LabelDiff:
+        """This diff with ``changes`` cut to its first ``limit`` rows (``None``: all);
+        the counts still cover every change.
+
+        Examples
+        --------
+        >>> old = pd.DataFrame({"customer_id": [1, 2], "model_name": "m", "segment": "a/0"})
+        >>> cut = diff_labels(old, old.assign(segment="b/0")).first_changes(1)
+        >>> len(cut.changes), cut.n_moved, cut.changes_complete
+        (1, 2, False)
+        """
+        if limit is None:
+            return self
+        counts = {str(kind): self._count(kind) for kind in _KINDS}
+        return replace(self, changes=self.changes.iloc[:limit], counts=counts)
+
     @property
     def is_empty(self) -> bool:
         """True when the export would change nothing at the target."""
-        return len(self.changes) == 0
+        return self.n_changes == 0
 
     def summary(self) -> str:
         """One line: totals before and after, and counts per kind of change."""

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
-from metaseg._io import atomic_write
+from metaseg._io import atomic_write, staged_file
 from metaseg.exceptions import ConfigError, DataError, ExportError
 from metaseg.export.diff import LabelDiff
+from metaseg.export.file_diff import diff_label_files, same_parquet_schema
 from metaseg.export.payload import iso_strings
 from metaseg.export.uri import Target
 from metaseg.schema import CUSTOMER_ID, MODEL_NAME, SEGMENT
@@ -173,7 +175,7 @@ def read_file_labels(target: Target) -> pd.DataFrame | None:
     Raises
     ------
     ExportError
-        If the file exists but cannot be read.
+        If the file exists but cannot be read, or does not hold metaseg labels.
     """
     path = target.path
     assert path is not None
@@ -182,18 +184,91 @@ def read_file_labels(target: Target) -> pd.DataFrame | None:
     try:
         frame = read_csv_text(path) if target.file_format == "csv" else pd.read_parquet(path)
     except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise ExportError(
-            f"the existing file {str(path)!r} cannot be read to compare with the new labels "
-            f"({type(exc).__name__}: {exc}); move it away or export to another path."
-        ) from None
-    missing = [c for c in (CUSTOMER_ID, MODEL_NAME, SEGMENT) if c not in frame.columns]
+        raise _unreadable(path, exc) from None
+    _check_labels_columns(path, frame.columns)
+    return frame
+
+
+def _unreadable(path: Path, exc: BaseException) -> ExportError:
+    return ExportError(
+        f"the existing file {str(path)!r} cannot be read to compare with the new labels "
+        f"({type(exc).__name__}: {exc}); move it away or export to another path."
+    )
+
+
+def _check_labels_columns(path: Path, columns: Iterable[object]) -> None:
+    present = {str(c) for c in columns}
+    missing = [c for c in (CUSTOMER_ID, MODEL_NAME, SEGMENT) if c not in present]
     if missing:
         raise ExportError(
             f"the existing file {str(path)!r} does not hold metaseg labels (it lacks "
             f"{missing}); metaseg will not overwrite it. Move it away or export to "
             "another path."
         )
-    return frame
+
+
+def export_parquet_labels(
+    target: Target, labels: pd.DataFrame, *, changes_limit: int | None = None
+) -> tuple[LabelDiff, bool]:
+    """Write labels to a Parquet target unless it already holds them, with the diff.
+
+    The labels are written to a temporary file beside the target, DuckDB compares the
+    two files (:func:`~metaseg.export.file_diff.diff_label_files`), and the temporary
+    file replaces the target unless no label changed and the column types are the same
+    (:func:`~metaseg.export.file_diff.same_parquet_schema`); the previous labels never
+    come into pandas.
+
+    Parameters
+    ----------
+    target : Target
+        A Parquet file target.
+    labels : pandas.DataFrame
+        Labels passed by :func:`~metaseg.export.validate.validate_labels`.
+    changes_limit : int or None
+        Changed labels listed in the diff's ``changes`` (``None``: all).
+
+    Returns
+    -------
+    (LabelDiff, bool)
+        The diff and whether the file was written.
+
+    Raises
+    ------
+    ExportError
+        The existing file cannot be read or does not hold metaseg labels (it is left
+        as it is), or the new file cannot be written.
+    """
+    import pyarrow.parquet as pq
+
+    path = target.path
+    assert path is not None
+    previous = path if path.exists() else None
+    if previous is not None:
+        try:
+            columns = pq.read_schema(previous).names
+        except (OSError, ValueError) as exc:
+            raise _unreadable(previous, exc) from None
+        _check_labels_columns(previous, columns)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with staged_file(path) as staged:
+            try:
+                labels.to_parquet(staged.path, index=False)
+            except (ValueError, TypeError) as exc:
+                raise _unwritable(path, exc) from None
+            diff = diff_label_files(
+                previous, staged.path, changes_limit=changes_limit, current_unique=True
+            )
+            if (
+                previous is not None
+                and diff.is_empty
+                and same_parquet_schema(previous, staged.path)
+            ):
+                staged.discard()
+                return diff, False
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
+    return diff, True
 
 
 def _kind(values: pd.Series) -> str:
@@ -298,9 +373,13 @@ def write_file_labels(target: Target, labels: pd.DataFrame) -> None:
             with atomic_write(path, "wb") as fh:
                 labels.to_parquet(fh, index=False)
     except (OSError, ValueError, TypeError) as exc:
-        hint = ""
-        if "customer_id" in str(exc):
-            hint = " Give customer_id one type (all integers or all text)."
-        raise ExportError(
-            f"could not write labels to {str(path)!r} ({type(exc).__name__}: {exc}).{hint}"
-        ) from None
+        raise _unwritable(path, exc) from None
+
+
+def _unwritable(path: Path, exc: BaseException) -> ExportError:
+    hint = ""
+    if "customer_id" in str(exc):
+        hint = " Give customer_id one type (all integers or all text)."
+    return ExportError(
+        f"could not write labels to {str(path)!r} ({type(exc).__name__}: {exc}).{hint}"
+    )

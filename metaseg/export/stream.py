@@ -8,8 +8,10 @@ kept in DuckDB (which spills to disk) and a customer repeated across batches is 
 before the file replaces the target, so a file with a repeated customer is never
 published.
 
-Unlike :func:`~metaseg.export.export_labels`, nothing is diffed against the previous
-file: the file is replaced whole, atomically.
+As :func:`~metaseg.export.export_labels` does, the new labels are compared with the
+file they replace, here by DuckDB over the two files
+(:func:`~metaseg.export.file_diff.diff_label_files`): the result carries the diff, and a
+file that already holds the same labels with the same column types is left untouched.
 """
 
 from __future__ import annotations
@@ -23,20 +25,30 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from metaseg import schema
-from metaseg._io import atomic_write
+from metaseg._io import staged_file
 from metaseg._messages import preview
 from metaseg.exceptions import ConfigError, DataError, ExportError
+from metaseg.export.diff import LabelDiff
+from metaseg.export.file_diff import (
+    DEFAULT_CHANGES_LIMIT,
+    diff_label_files,
+    same_parquet_schema,
+)
 from metaseg.export.validate import validate_labels
 
 __all__ = ["StreamedLabels", "write_labels_batches"]
 
 
 class StreamedLabels(NamedTuple):
-    """What :func:`write_labels_batches` wrote: the file, its rows and batches."""
+    """What :func:`write_labels_batches` did: the file, its rows and batches, the diff
+    against the labels it held before, and whether it was written (False: it already
+    held these labels)."""
 
     path: Path
     n_rows: int
     n_batches: int
+    diff: LabelDiff
+    written: bool
 
 
 def write_labels_batches(
@@ -44,8 +56,9 @@ def write_labels_batches(
     path: str | os.PathLike[str],
     *,
     row_group_size: int = 1 << 20,
+    changes_limit: int | None = DEFAULT_CHANGES_LIMIT,
 ) -> StreamedLabels:
-    """Write labels to one Parquet file, one batch at a time, atomically.
+    """Write labels to one Parquet file, one batch at a time, atomically, with a diff.
 
     Parameters
     ----------
@@ -57,6 +70,9 @@ def write_labels_batches(
         are checked; its folder is created when missing.
     row_group_size : int, default 1_048_576
         Rows per Parquet row group at most.
+    changes_limit : int or None, default 100_000
+        Changed labels listed in ``diff.changes`` (the counts cover all), see
+        :func:`~metaseg.export.file_diff.diff_label_files`.
 
     Returns
     -------
@@ -81,9 +97,13 @@ def write_labels_batches(
     ...     "segment_name": ["Dormant", "Active", "Active"], "model_name": "rfm",
     ...     "model_version": "1", "run_id": "r1", "as_of": pd.Timestamp("2024-01-01", tz="UTC"),
     ...     "scored_at": pd.Timestamp("2024-01-02", tz="UTC")})
-    >>> out = write_labels_batches([labels[:2], labels[2:]], tempfile.mkdtemp() + "/l.parquet")
-    >>> out.n_rows, out.n_batches, len(pd.read_parquet(out.path))
-    (3, 2, 3)
+    >>> target = tempfile.mkdtemp() + "/l.parquet"
+    >>> out = write_labels_batches([labels[:2], labels[2:]], target)
+    >>> out.n_rows, out.n_batches, len(pd.read_parquet(out.path)), out.diff.n_added
+    (3, 2, 3, 3)
+    >>> again = write_labels_batches([labels], target)
+    >>> again.written, again.diff.summary()
+    (False, '3 -> 3 labels: +0 added, -0 removed, 0 moved, 0 updated, 3 unchanged')
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -99,7 +119,7 @@ def write_labels_batches(
     arrow_schema: Any = None
     seen = _SeenIds()
     try:
-        with atomic_write(target) as handle:
+        with staged_file(target) as staged:
             writer = None
             try:
                 for batch in batches:
@@ -107,7 +127,7 @@ def write_labels_batches(
                     table = _to_arrow(pa, frame, arrow_schema, n_batches)
                     if writer is None:
                         arrow_schema = table.schema
-                        writer = pq.ParquetWriter(handle, arrow_schema)
+                        writer = pq.ParquetWriter(staged.path, arrow_schema)
                     writer.write_table(table, row_group_size=row_group_size)
                     seen.add(table)
                     n_rows += len(frame)
@@ -122,13 +142,21 @@ def write_labels_batches(
                 if writer is not None:
                     writer.close()
             seen.check()
+            previous = target if target.exists() else None
+            diff = diff_label_files(
+                previous, staged.path, changes_limit=changes_limit, current_unique=True
+            )
+            unchanged = previous is not None and diff.is_empty
+            written = not (unchanged and same_parquet_schema(previous, staged.path))
+            if not written:
+                staged.discard()
     except OSError as exc:
         raise ExportError(
             f"could not write labels to {str(target)!r} ({type(exc).__name__}: {exc})."
         ) from None
     finally:
         seen.close()
-    return StreamedLabels(target, n_rows, n_batches)
+    return StreamedLabels(target, n_rows, n_batches, diff, written)
 
 
 def _to_arrow(pa: Any, frame: pd.DataFrame, arrow_schema: Any, index: int) -> Any:

@@ -47,6 +47,13 @@ def fitted(workspace):
     return workspace
 
 
+@pytest.fixture()
+def champion(fitted):
+    """Version 1 of the module's model is the champion (whatever ran before)."""
+    assert main(["promote", "cli-shop", "1", "--tracking-uri", fitted["uri"], "--quiet"]) == 0
+    return fitted
+
+
 def test_fit_registers_and_runs_lists_it(fitted, capsys):
     capsys.readouterr()
     assert main(["runs", "list", "--experiment", "cli", "--tracking-uri", fitted["uri"]]) == 0
@@ -105,8 +112,66 @@ def test_promote_score_and_export(fitted, capsys):
     assert sorted(exported[schema.CUSTOMER_ID]) == sorted(labels[schema.CUSTOMER_ID])
 
 
-def test_score_of_a_csv_labels_or_counts_every_customer_and_keeps_zero_padded_ids(fitted, capsys):
-    # runs after test_promote_score_and_export: version 1 is the champion
+def test_score_in_batches_streams_the_same_labels_with_a_diff(champion, capsys):
+    root, uri = champion["root"], champion["uri"]
+    common = ["--model", "models:/cli-shop@champion", "--config", str(champion["config"])]
+    common += ["--tracking-uri", uri, "--quiet"]
+    whole, streamed = root / "whole.parquet", root / "streamed.parquet"
+    assert main(["score", *common, "--out", str(whole)]) == 0
+    capsys.readouterr()
+    assert main(["score", *common, "--out", str(streamed), "--batch-size", "700"]) == 0
+    out = capsys.readouterr().out
+    assert "scored 2,500 customers in batches" in out
+    assert "0 -> 2,500 labels: +2,500 added" in out
+    one, batched = pd.read_parquet(whole), pd.read_parquet(streamed)
+    pd.testing.assert_frame_equal(
+        batched.drop(columns=schema.SCORED_AT), one.drop(columns=schema.SCORED_AT)
+    )
+    # the printed counts are the file's
+    for code, n in batched[schema.SEGMENT].value_counts().items():
+        assert any(line.split() == [code, str(n)] for line in out.splitlines()), code
+    # a rerun re-stamps scored_at: every label is updated, none moved
+    assert main(["score", *common, "--out", str(streamed), "--batch-size", "1000"]) == 0
+    assert "2,500 -> 2,500 labels: +0 added, -0 removed, 0 moved, 2,500 updated" in (
+        capsys.readouterr().out
+    )
+
+
+def test_the_config_can_ask_for_batches(champion, capsys, tmp_path):
+    document = load_yaml(champion["config"])
+    document["score"] = {"batch_size": 800}
+    config = tmp_path / "batched.yaml"
+    config.write_text(yaml.safe_dump(document), encoding="utf-8")
+    args = ["score", "--model", "models:/cli-shop@champion", "--config", str(config)]
+    args += ["--tracking-uri", champion["uri"], "--out", str(tmp_path / "l.parquet")]
+    assert main(args) == 0
+    assert "scored 2,500 customers in batches" in capsys.readouterr().out
+    document["score"] = {"batch_size": 0}
+    config.write_text(yaml.safe_dump(document), encoding="utf-8")
+    assert main(args) == 2
+    assert "score.batch_size" in capsys.readouterr().err
+
+
+def test_score_in_batches_refuses_what_it_cannot_stream(champion, capsys, tmp_path):
+    common = ["score", "--model", "models:/cli-shop@champion", "--config"]
+    common += [str(champion["config"]), "--tracking-uri", champion["uri"]]
+    code = main([*common, "--out", str(tmp_path / "labels.csv"), "--batch-size", "10"])
+    assert code == 2
+    assert "streams the labels to a Parquet file, got out='" in capsys.readouterr().err
+    document = load_yaml(champion["config"])
+    document["export"] = [{"to": str(tmp_path / "crm.csv")}]
+    with_targets = tmp_path / "targets.yaml"
+    with_targets.write_text(yaml.safe_dump(document), encoding="utf-8")
+    args = ["score", "--model", "models:/cli-shop@champion", "--config", str(with_targets)]
+    args += ["--tracking-uri", champion["uri"], "--out", str(tmp_path / "l.parquet")]
+    assert main([*args, "--batch-size", "10"]) == 2
+    err = capsys.readouterr().err
+    assert "writes only --out, but the config's export section lists" in err and "crm.csv" in err
+    assert not (tmp_path / "l.parquet").exists() and not (tmp_path / "crm.csv").exists()
+
+
+def test_score_of_a_csv_labels_or_counts_every_customer_and_keeps_zero_padded_ids(champion, capsys):
+    fitted = champion
     from metaseg.datasets import make_shop
 
     events = make_shop(n_customers=300, seed=4).events
@@ -141,8 +206,8 @@ def test_score_of_a_csv_labels_or_counts_every_customer_and_keeps_zero_padded_id
     assert all(len(i) == 7 for i in stored)
 
 
-def test_refit_keeps_the_champion_ids_and_logs_the_matching(fitted, capsys):
-    # runs after test_promote_score_and_export: version 1 is the champion
+def test_refit_keeps_the_champion_ids_and_logs_the_matching(champion, capsys):
+    fitted = champion
     capsys.readouterr()
     args = ["fit", "--config", str(fitted["config"]), "--register", "cli-shop"]
     args += ["--tracking-uri", fitted["uri"], "--experiment", "cli"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from metaseg.exceptions import DataError, ExportError
+from metaseg.exceptions import ConfigError, DataError, ExportError
 from metaseg.export import export_labels
 
 
@@ -176,3 +176,23 @@ def test_a_file_missing_a_label_column_is_rewritten(tmp_path, make_labels):
     result = export_labels(labels, target)
     assert result.diff.is_empty and result.written
     assert "run_id" in pd.read_csv(target).columns
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_a_changes_limit_lists_the_first_changes_and_counts_them_all(tmp_path, make_labels, suffix):
+    target = tmp_path / f"labels{suffix}"
+    labels = make_labels(1_000, seed=2)
+    export_labels(labels, target)
+    rescored = labels.assign(scored_at=labels["scored_at"] + pd.Timedelta(days=1))
+    full = export_labels(rescored, target, dry_run=True).diff
+    result = export_labels(rescored, target, changes_limit=25)
+    assert result.written and result.diff.n_updated == 1_000 == full.n_updated
+    assert len(result.diff.changes) == 25 and not result.diff.changes_complete
+    pd.testing.assert_frame_equal(result.diff.changes, full.changes.iloc[:25])
+    assert result.diff.summary() == full.summary()
+    pd.testing.assert_frame_equal(result.diff.segments, full.segments)
+    back = pd.read_parquet(target) if suffix == ".parquet" else pd.read_csv(target)
+    stamps = pd.to_datetime(back["scored_at"], utc=True)
+    assert (stamps.to_numpy() == rescored["scored_at"].to_numpy()).all()
+    with pytest.raises(ConfigError, match=r"changes_limit must be .* got 2.5"):
+        export_labels(rescored, target, changes_limit=2.5)

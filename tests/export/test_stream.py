@@ -82,3 +82,40 @@ def test_only_parquet_paths_and_at_least_one_batch(make_labels, tmp_path):
     with pytest.raises(DataError, match="got no batch of labels"):
         write_labels_batches([], tmp_path / "labels.parquet")
     assert not (tmp_path / "labels.parquet").exists()
+
+
+def test_a_rerun_with_the_same_labels_leaves_the_file_untouched(make_labels, tmp_path):
+    labels = make_labels(1_000, seed=3)
+    target = tmp_path / "labels.parquet"
+    first = write_labels_batches([labels.iloc[:600], labels.iloc[600:]], target)
+    assert first.written and first.diff.n_added == 1_000 and first.diff.n_before == 0
+    before = target.stat()
+    again = write_labels_batches([labels.iloc[:100], labels.iloc[100:]], target)
+    assert not again.written and again.diff.is_empty and again.diff.n_unchanged == 1_000
+    after = target.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert [p.name for p in tmp_path.iterdir()] == ["labels.parquet"]
+
+
+def test_a_rerun_that_moves_customers_writes_and_reports_them(make_labels, tmp_path):
+    labels = make_labels(1_000, seed=3)
+    target = tmp_path / "labels.parquet"
+    write_labels_batches([labels], target)
+    moved = labels.copy()
+    moved.loc[:49, ["base_segment", "sub_segment", "segment"]] = ["champions", 7, "champions/7"]
+    moved = pd.concat([moved.iloc[10:], make_labels(5, start=5_000)], ignore_index=True)
+    out = write_labels_batches([moved.iloc[:500], moved.iloc[500:]], target, changes_limit=20)
+    assert out.written
+    assert (out.diff.n_added, out.diff.n_removed, out.diff.n_moved) == (5, 10, 40)
+    assert len(out.diff.changes) == 20 and out.diff.n_changes == 55
+    pd.testing.assert_frame_equal(pd.read_parquet(target), moved)
+
+
+def test_the_same_labels_in_other_column_types_rewrite_the_file(make_labels, tmp_path):
+    labels = make_labels(100)
+    target = tmp_path / "labels.parquet"
+    labels.astype({"customer_id": str}).to_parquet(target, index=False)
+    out = write_labels_batches([labels], target)
+    # ids compare as text, so no label changed; the file's id type did
+    assert out.diff.is_empty and out.written
+    assert pd.read_parquet(target)["customer_id"].dtype == "int64"
