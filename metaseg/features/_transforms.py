@@ -96,7 +96,13 @@ def dequantize_offsets(ids: Sequence[object] | np.ndarray, column: str) -> np.nd
 
 def id_hashes(ids: Sequence[object] | np.ndarray) -> np.ndarray:
     """A 64-bit hash of each id's text (``1`` and ``"1"`` hash alike)."""
-    text = pd.Series(np.asarray(ids, dtype=object)).astype(str).to_numpy(dtype=object)
+    values = np.asarray(ids)
+    if values.dtype.kind in "iu":  # Arrow writes integers' text several times faster
+        import pyarrow as pa
+
+        text = pa.array(values).cast(pa.string()).to_numpy(zero_copy_only=False)
+    else:
+        text = pd.Series(np.asarray(ids, dtype=object)).astype(str).to_numpy(dtype=object)
     return pd.util.hash_array(text, categorize=False)
 
 

@@ -14,6 +14,7 @@ from metaseg.features._transforms import (
     NORMAL_IQR,
     RobustUnitScaler,
     dequantize_offsets,
+    id_hashes,
     redundant_columns,
 )
 
@@ -97,6 +98,18 @@ def test_dequantize_offsets_depend_on_the_id_text_and_the_column() -> None:
     spread = dequantize_offsets(np.arange(20_000), "frequency")
     assert spread.min() >= 0.0 and spread.max() < 1.0
     assert abs(spread.mean() - 0.5) < 0.01 and abs(spread.std() - (1 / 12) ** 0.5) < 0.01
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint64", "int8"])
+def test_integer_ids_hash_as_their_text_whatever_the_integer_type(dtype) -> None:
+    ids = np.array([0, 1, 7, 100, 127], dtype=dtype)
+    if np.dtype(dtype).kind == "i":
+        ids = np.append(ids, np.array([-1, -128], dtype=dtype))
+    if np.dtype(dtype).itemsize == 8:
+        ids = np.append(ids, np.array([2**62 + 12345], dtype=dtype))
+    as_text = [str(int(i)) for i in ids]
+    np.testing.assert_array_equal(id_hashes(ids), id_hashes(as_text))
+    np.testing.assert_array_equal(id_hashes(pd.Series(ids)), id_hashes(ids.astype(object)))
 
 
 def test_robust_scaler_falls_back_to_the_standard_deviation_when_iqr_is_zero() -> None:
