@@ -12,6 +12,7 @@ answers instantly; each verb imports what it needs when it runs.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -115,5 +116,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def console() -> int:
+    """The ``metaseg`` executable: :func:`main`, then a quick end of the process.
+
+    Once the command is done, every object still alive is frozen (:func:`gc.freeze`),
+    so the interpreter's last garbage collections at exit skip them: with MLflow,
+    scikit-learn and pandas imported, those collections took 0.3-0.5 s of every command.
+    The process ends right after, so nothing lives longer than it would have; ``atexit``
+    handlers still run. Tests and notebooks call :func:`main`, which freezes nothing.
+    """
+    code = main()
+    gc.freeze()
+    return code
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(console())

@@ -25,6 +25,20 @@ def test_help_lists_every_verb_without_importing_heavy_libraries():
     assert "HEAVY []" in out.stdout
 
 
+def test_the_executable_returns_main_exit_code_and_freezes_what_is_left():
+    code = (
+        "import gc, sys\n"
+        "from metaseg.cli.main import console\n"
+        "sys.argv = ['metaseg', 'score', '--model', 'models:/', '--out', 'x.parquet']\n"
+        "exit_code = console()\n"
+        "print('CODE', exit_code, 'FROZEN', gc.get_freeze_count() > 0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "CODE 2 FROZEN True" in done.stdout
+    assert "metaseg score: error:" in done.stderr
+
+
 def test_no_verb_prints_help_and_exits_with_usage_code(capsys):
     assert main([]) == 2
     assert "usage" in capsys.readouterr().out
