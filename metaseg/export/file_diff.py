@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from metaseg._io import StagedFile
 from metaseg._messages import available, preview
 from metaseg.exceptions import ConfigError, DataError
 from metaseg.export.diff import (
@@ -46,6 +47,7 @@ __all__ = [
     "DEFAULT_CHANGES_LIMIT",
     "check_changes_limit",
     "diff_label_files",
+    "diff_staged_labels",
     "same_parquet_schema",
 ]
 
@@ -181,6 +183,36 @@ def diff_label_files(
         n_unchanged=n_after - n_changed_now,
         counts={kind: counts.get(kind, 0) for kind in _KINDS},
     )
+
+
+def diff_staged_labels(
+    target: Path, staged: StagedFile, *, changes_limit: int | None
+) -> tuple[LabelDiff, bool]:
+    """Diff a staged labels file against its target; keep the target when nothing changes.
+
+    Parameters
+    ----------
+    target : Path
+        The Parquet labels file (it may not exist yet).
+    staged : StagedFile
+        The new labels, written to ``staged.path`` (:func:`metaseg._io.staged_file`) and
+        already checked for repeated customers.
+    changes_limit : int or None
+        See :func:`diff_label_files`.
+
+    Returns
+    -------
+    (LabelDiff, bool)
+        The diff, and whether the target is to be replaced: False (and ``staged``
+        discarded) when no label changed and the column types are the same.
+    """
+    previous = target if target.exists() else None
+    diff = diff_label_files(previous, staged.path, changes_limit=changes_limit, current_unique=True)
+    unchanged = previous is not None and diff.is_empty
+    if unchanged and same_parquet_schema(target, staged.path):
+        staged.discard()
+        return diff, False
+    return diff, True
 
 
 def same_parquet_schema(first: str | os.PathLike[str], second: str | os.PathLike[str]) -> bool:

@@ -16,7 +16,7 @@ import pandas as pd
 from metaseg._io import atomic_write, staged_file
 from metaseg.exceptions import ConfigError, DataError, ExportError
 from metaseg.export.diff import LabelDiff
-from metaseg.export.file_diff import diff_label_files, same_parquet_schema
+from metaseg.export.file_diff import diff_staged_labels
 from metaseg.export.payload import iso_strings
 from metaseg.export.uri import Target
 from metaseg.schema import CUSTOMER_ID, MODEL_NAME, SEGMENT
@@ -242,13 +242,12 @@ def export_parquet_labels(
 
     path = target.path
     assert path is not None
-    previous = path if path.exists() else None
-    if previous is not None:
+    if path.exists():
         try:
-            columns = pq.read_schema(previous).names
+            columns = pq.read_schema(path).names
         except (OSError, ValueError) as exc:
-            raise _unreadable(previous, exc) from None
-        _check_labels_columns(previous, columns)
+            raise _unreadable(path, exc) from None
+        _check_labels_columns(path, columns)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with staged_file(path) as staged:
@@ -256,19 +255,9 @@ def export_parquet_labels(
                 labels.to_parquet(staged.path, index=False)
             except (ValueError, TypeError) as exc:
                 raise _unwritable(path, exc) from None
-            diff = diff_label_files(
-                previous, staged.path, changes_limit=changes_limit, current_unique=True
-            )
-            if (
-                previous is not None
-                and diff.is_empty
-                and same_parquet_schema(previous, staged.path)
-            ):
-                staged.discard()
-                return diff, False
+            return diff_staged_labels(path, staged, changes_limit=changes_limit)
     except OSError as exc:
         raise _unwritable(path, exc) from None
-    return diff, True
 
 
 def _kind(values: pd.Series) -> str:

@@ -29,11 +29,7 @@ from metaseg._io import staged_file
 from metaseg._messages import preview
 from metaseg.exceptions import ConfigError, DataError, ExportError
 from metaseg.export.diff import LabelDiff
-from metaseg.export.file_diff import (
-    DEFAULT_CHANGES_LIMIT,
-    diff_label_files,
-    same_parquet_schema,
-)
+from metaseg.export.file_diff import DEFAULT_CHANGES_LIMIT, diff_staged_labels
 from metaseg.export.validate import validate_labels
 
 __all__ = ["StreamedLabels", "write_labels_batches"]
@@ -142,14 +138,7 @@ def write_labels_batches(
                 if writer is not None:
                     writer.close()
             seen.check()
-            previous = target if target.exists() else None
-            diff = diff_label_files(
-                previous, staged.path, changes_limit=changes_limit, current_unique=True
-            )
-            unchanged = previous is not None and diff.is_empty
-            written = not (unchanged and same_parquet_schema(previous, staged.path))
-            if not written:
-                staged.discard()
+            diff, written = diff_staged_labels(target, staged, changes_limit=changes_limit)
     except OSError as exc:
         raise ExportError(
             f"could not write labels to {str(target)!r} ({type(exc).__name__}: {exc})."
