@@ -102,6 +102,13 @@ def test_a_file_that_does_not_hold_labels_is_not_overwritten(tmp_path, make_labe
     with pytest.raises(ExportError, match="does not hold metaseg labels.*will not overwrite"):
         export_labels(make_labels(3), target)
     assert target.read_text() == "region,revenue\nnorth,10\n"
+    other = tmp_path / "report.parquet"
+    pd.DataFrame({"region": ["north"], "revenue": [10]}).to_parquet(other)
+    before = other.read_bytes()
+    with pytest.raises(ExportError, match="report.parquet.*does not hold metaseg labels"):
+        export_labels(make_labels(3), other)
+    assert other.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv", "report.parquet"]
 
 
 FORMULAS = ['=HYPERLINK("http://x","y")', "+SUM(1)", "-2+3", "@cmd", "\tname", "\rname"]
