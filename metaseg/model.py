@@ -416,7 +416,9 @@ class MetaSegmenter(BaseEstimator):
         stride = int(subs.max(initial=0)) - low + 1
         pair_codes, pairs = pd.factorize(base_codes * stride + (subs - low))
         pair_base = [bases[p // stride] for p in pairs]
-        codes = [f"{b}/{p % stride + low}" for b, p in zip(pair_base, pairs, strict=True)]
+        codes = [
+            schema.segment_code(b, p % stride + low) for b, p in zip(pair_base, pairs, strict=True)
+        ]
         named = [names.get(code, np.nan) for code in codes]
         labels_of = [b if pd.isna(n) else n for b, n in zip(pair_base, named, strict=True)]
         labels = pd.DataFrame(

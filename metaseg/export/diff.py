@@ -259,6 +259,22 @@ _LISTED = (
 )
 
 
+def shaped_segments(segments: pd.DataFrame) -> pd.DataFrame:
+    """The per-segment counts DuckDB returned, in column order; empty, the shape the
+    pandas diff gave (integer columns)."""
+    if len(segments) == 0:
+        segments = pd.DataFrame({c: pd.Series(dtype="int64") for c in _SEGMENT_COLUMNS})
+    return segments[_SEGMENT_COLUMNS]
+
+
+def shaped_migrations(migrations: pd.DataFrame) -> pd.DataFrame:
+    """The migrations DuckDB returned, in column order; empty, the pandas diff's shape."""
+    if len(migrations) == 0:
+        migrations = pd.DataFrame({c: pd.Series(dtype=object) for c in _MIGRATION_COLUMNS})
+        migrations["customers"] = migrations["customers"].astype("int64")
+    return migrations[_MIGRATION_COLUMNS]
+
+
 def _differs(compared: list[str]) -> str:
     """SQL that is true when a compared column differs between ``p`` and ``c``."""
     tests = []
@@ -381,16 +397,11 @@ def diff_labels(
         segments = con.execute(_SEGMENTS).df()
         migrations = con.execute(_MIGRATIONS).df()
     changes = _changes(listed, (previous, before), (current, after))
-    if len(segments) == 0:  # the shapes the pandas diff gave empty tables
-        segments = pd.DataFrame({c: pd.Series(dtype="int64") for c in _SEGMENT_COLUMNS})
-    if len(migrations) == 0:
-        migrations = pd.DataFrame({c: pd.Series(dtype=object) for c in _MIGRATION_COLUMNS})
-        migrations["customers"] = migrations["customers"].astype("int64")
     n_changed_now = int(changes["change"].isin(["added", "moved", "updated"]).sum())
     return LabelDiff(
         changes=changes[_CHANGE_COLUMNS],
-        segments=segments[_SEGMENT_COLUMNS],
-        migrations=migrations[_MIGRATION_COLUMNS],
+        segments=shaped_segments(segments),
+        migrations=shaped_migrations(migrations),
         n_before=len(previous),
         n_after=len(current),
         n_unchanged=len(current) - n_changed_now,

@@ -31,16 +31,17 @@ from metaseg.export.diff import (
     _CHANGE_COLUMNS,
     _CHANGES,
     _KINDS,
-    _MIGRATION_COLUMNS,
     _MIGRATIONS,
     _NEEDED,
-    _SEGMENT_COLUMNS,
     _SEGMENTS,
     LabelDiff,
     _differs,
     diff_labels,
+    shaped_migrations,
+    shaped_segments,
 )
 from metaseg.export.validate import TIMESTAMP_COLUMNS
+from metaseg.facts.sql import quote_identifier
 from metaseg.schema import CUSTOMER_ID, LABEL_COLUMNS, MODEL_NAME, SEGMENT, SUB_SEGMENT
 
 __all__ = [
@@ -62,6 +63,10 @@ _LISTED = (
     "cur_row, model, from_segment, to_segment FROM changes ORDER BY model, change, id"
 )
 _COUNTS = "SELECT change, count(*) FROM changes GROUP BY ALL"
+_INTEGER_TYPES = frozenset(
+    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"}
+    | {"UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+)
 
 
 def diff_label_files(
@@ -176,8 +181,8 @@ def diff_label_files(
     n_changed_now = sum(counts.get(k, 0) for k in ("added", "moved", "updated"))
     return LabelDiff(
         changes=changes[_CHANGE_COLUMNS],
-        segments=_shaped_segments(segments)[_SEGMENT_COLUMNS],
-        migrations=_shaped_migrations(migrations)[_MIGRATION_COLUMNS],
+        segments=shaped_segments(segments),
+        migrations=shaped_migrations(migrations),
         n_before=n_before,
         n_after=n_after,
         n_unchanged=n_after - n_changed_now,
@@ -261,12 +266,7 @@ def _column_types(con: Any, path: Path, what: str) -> dict[str, str]:
 
 def _kind(duck_type: str) -> str:
     """How SQL turns a column into its canonical text: integer, text, time or other."""
-    if duck_type in {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"} or duck_type in {
-        "UTINYINT",
-        "USMALLINT",
-        "UINTEGER",
-        "UBIGINT",
-    }:
+    if duck_type in _INTEGER_TYPES:
         return "integer"
     if duck_type == "VARCHAR":
         return "text"
@@ -288,15 +288,11 @@ def _odd_columns(types: dict[str, str], compared: list[str]) -> list[str]:
     return odd
 
 
-def _quoted(column: str) -> str:
-    return '"' + column.replace('"', '""') + '"'
-
-
 def _canonical_sql(path: Path, types: dict[str, str], compared: list[str]) -> str:
     """SELECT of :func:`metaseg.export.canonical.canonical_table`'s columns from the file."""
 
     def text(column: str) -> str:
-        return f"CAST({_quoted(column)} AS VARCHAR)"
+        return f"CAST({quote_identifier(column)} AS VARCHAR)"
 
     parts = [
         "file_row_number AS _row",
@@ -306,10 +302,12 @@ def _canonical_sql(path: Path, types: dict[str, str], compared: list[str]) -> st
     ]
     for column in compared:
         if column in TIMESTAMP_COLUMNS:
-            parts.append(f"epoch_us({_quoted(column)}) AS {_quoted('c_' + column)}")
-            parts.append(f"CAST(NULL AS VARCHAR) AS {_quoted('r_' + column)}")
+            parts.append(
+                f"epoch_us({quote_identifier(column)}) AS {quote_identifier('c_' + column)}"
+            )
+            parts.append(f"CAST(NULL AS VARCHAR) AS {quote_identifier('r_' + column)}")
         else:
-            parts.append(f"{text(column)} AS {_quoted('c_' + column)}")
+            parts.append(f"{text(column)} AS {quote_identifier('c_' + column)}")
     literal = "'" + str(path).replace("'", "''") + "'"  # views take no bound parameters
     return f"SELECT {', '.join(parts)} FROM read_parquet({literal}, file_row_number = true)"
 
@@ -363,19 +361,6 @@ def _ids(prev_path: Path | None, cur_path: Path, listed: pd.DataFrame) -> np.nda
 
 def _texts(values: pd.Series) -> np.ndarray:
     return values.to_numpy(dtype=object, na_value=np.nan)
-
-
-def _shaped_segments(segments: pd.DataFrame) -> pd.DataFrame:
-    if len(segments) == 0:  # the shapes diff_labels gives empty tables
-        return pd.DataFrame({c: pd.Series(dtype="int64") for c in _SEGMENT_COLUMNS})
-    return segments
-
-
-def _shaped_migrations(migrations: pd.DataFrame) -> pd.DataFrame:
-    if len(migrations) == 0:
-        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in _MIGRATION_COLUMNS})
-        return empty.astype({"customers": "int64"})
-    return migrations
 
 
 def _in_memory(prev_path: Path | None, cur_path: Path, limit: int | None) -> LabelDiff:

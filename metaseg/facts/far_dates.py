@@ -174,7 +174,7 @@ def far_date_stats(
         counted = con.execute(sql, {parameter: parameters[parameter]}).fetchone()
         return int(counted[0]) if counted else 0
 
-    too_late = last is not None and (parameters[AS_OF_PARAMETER] - last) / _DAY_US > AS_OF_GAP_DAYS
+    too_late = last is not None and _gap_days(parameters[AS_OF_PARAMETER], last) > AS_OF_GAP_DAYS
     n_customers = distinct_customers(kept, AS_OF_PARAMETER) if too_late else 0
     early_customers = distinct_customers(early, _EARLIEST_PARAMETER) if n_early else 0
     events = _range((row[2], n_early, early_customers, row[4], row[5]))
@@ -192,6 +192,11 @@ def far_date_stats(
         assert one is not None
         signups = _range(one)
     return FarDateStats(None if last is None else int(last), n_kept, n_customers, events, signups)
+
+
+def _gap_days(as_of_us: int, last_us: int) -> float:
+    """Days from the last event to ``as_of`` (both epoch microseconds)."""
+    return (as_of_us - last_us) / _DAY_US
 
 
 def far_date_findings(stats: FarDateStats, as_of: pd.Timestamp) -> list[Finding]:
@@ -222,7 +227,7 @@ def far_date_findings(stats: FarDateStats, as_of: pd.Timestamp) -> list[Finding]
     findings = []
     as_of_us = to_epoch_us(as_of)
     if stats.last_event_us is not None:
-        gap = (as_of_us - stats.last_event_us) / _DAY_US
+        gap = _gap_days(as_of_us, stats.last_event_us)
         if gap > AS_OF_GAP_DAYS:
             last = _stamp(stats.last_event_us)
             span = f"{gap:,.0f} days ({gap / 365.25:.1f} years)"
