@@ -18,6 +18,7 @@ True
 """
 
 from metaseg.profile._table import FEATURE, PROFILE_COLUMNS, check_profile
+from metaseg.profile.evidence import NAMED_FROM, name_evidence
 from metaseg.profile.naming import (
     MAX_MISSING_SHARE,
     MIN_STD_DIFF,
@@ -35,6 +36,7 @@ __all__ = [
     "FEATURE",
     "MAX_MISSING_SHARE",
     "MIN_STD_DIFF",
+    "NAMED_FROM",
     "PHRASES",
     "PROFILE_COLUMNS",
     "SUMMARY_COLUMNS",
@@ -42,6 +44,7 @@ __all__ = [
     "WINDOW_PHRASES",
     "check_profile",
     "claim_problem",
+    "name_evidence",
     "name_segments",
     "phrase",
     "profile_segments",

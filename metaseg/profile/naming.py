@@ -564,12 +564,7 @@ def _claim_violation(
     mix = parse_mix_phrase(part, [f for f in features_of.get(code, []) if is_mix(f, vocabulary)])
     if mix is not None:
         return _mix_violation(code, name, part, mix, cells, rule)
-    traits = [
-        (feature, direction)
-        for feature in features_of.get(code, [])
-        for direction in DIRECTIONS
-        if phrase(feature, direction, vocabulary) == part
-    ]
+    traits = _phrase_traits(part, features_of.get(code, []), vocabulary)
     if not traits:
         problem = "is the phrase of no profiled fact of this sub-segment"
         return _violation(code, name, problem, claim=part)
@@ -578,6 +573,64 @@ def _claim_violation(
         return None
     problem, feature, direction = checked[0]
     return _violation(code, name, problem, part, feature, direction, cells[(code, feature)])
+
+
+def _phrase_traits(
+    part: str, features: Iterable[str], vocabulary: VocabularyLike
+) -> list[tuple[str, str]]:
+    """The (feature, direction) pairs whose phrase is ``part`` (mix phrases aside)."""
+    return [
+        (feature, direction)
+        for feature in features
+        for direction in DIRECTIONS
+        if phrase(feature, direction, vocabulary) == part
+    ]
+
+
+def claimed_traits(
+    profile_rows: pd.DataFrame,
+    name: str,
+    base: str,
+    vocabulary: VocabularyLike | None = None,
+) -> frozenset[tuple[str, str]]:
+    """The traits an automatic name claims: ``(feature, direction)`` per phrase.
+
+    Whether each holds is :func:`claim_problem`'s question; this only reads the name.
+
+    Parameters
+    ----------
+    profile_rows : DataFrame
+        The sub-segment's rows of the profile its name was built from (``feature``).
+    name : str
+        Its name, ``"<base> · <phrase> · ..."``; a name that does not start with
+        ``base`` (a user name) claims nothing.
+    base : str
+        Its base segment.
+    vocabulary : mapping, optional
+        The phrases the name was built with (see :func:`name_segments`).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"feature": ["frequency", "mix_garden", "mix_tools"]})
+    >>> sorted(claimed_traits(rows, "a · frequent buyers · garden + tools (2)", "a"))
+    [('frequency', 'high'), ('mix_garden', 'high'), ('mix_tools', 'high')]
+    >>> claimed_traits(rows, "Garden lovers", "a")
+    frozenset()
+    """
+    vocabulary = _check_vocabulary(vocabulary)
+    prefix = base + SEPARATOR
+    if not name.startswith(prefix):
+        return frozenset()
+    features = [str(f) for f in profile_rows[FEATURE]]
+    mixes = [f for f in features if is_mix(f, vocabulary)]
+    found: set[tuple[str, str]] = set()
+    for part in _NUMBER_SUFFIX.sub("", name[len(prefix) :]).split(SEPARATOR):
+        mix = parse_mix_phrase(part, mixes)
+        if mix is not None:
+            found.update((feature, "high") for feature, _ in mix)
+        else:
+            found.update(_phrase_traits(part, features, vocabulary))
+    return frozenset(found)
 
 
 def _mix_violation(

@@ -170,6 +170,7 @@ def segment_summary(
     max_phrases: int = 3,
     names: Mapping[str, str] | None = None,
     vocabulary: VocabularyLike | None = None,
+    evidence: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Summarise a profile into one row per sub-segment, with a name.
 
@@ -182,6 +183,11 @@ def segment_summary(
     min_std_diff, max_missing_share, max_phrases, names, vocabulary
         Passed to :func:`metaseg.profile.naming.name_segments`: a name claims a trait only
         when the numbers back it (see :mod:`metaseg.profile.naming`).
+    evidence : DataFrame, optional
+        The profile the names are built from, with the same sub-segments as ``profile``
+        (:func:`metaseg.profile.name_evidence`'s output, where the sub-segments of a
+        shared fit read their group against the pool); ``profile`` by default. Sizes and
+        ``top_features`` always come from ``profile``.
 
     Returns
     -------
@@ -202,7 +208,7 @@ def segment_summary(
     if isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 1:
         raise ConfigError(f"top_n must be an integer >= 1, got {top_n!r}.")
     segment_names = name_segments(
-        profile,
+        _checked_evidence(profile, evidence),
         min_std_diff=min_std_diff,
         max_missing_share=max_missing_share,
         max_phrases=max_phrases,
@@ -226,6 +232,21 @@ def segment_summary(
 
 
 # -- helpers -----------------------------------------------------------------------------
+
+
+def _checked_evidence(profile: pd.DataFrame, evidence: pd.DataFrame | None) -> pd.DataFrame:
+    """``evidence`` (or ``profile``), refused unless it holds the same sub-segments."""
+    if evidence is None:
+        return profile
+    check_profile(evidence)
+    own, named = set(profile[schema.SEGMENT]), set(evidence[schema.SEGMENT])
+    if own != named:
+        raise DataError(
+            f"evidence must hold the sub-segments of the profile: {preview(sorted(own - named))} "
+            f"are missing and {preview(sorted(named - own))} are extra. Pass "
+            "name_evidence(profile, ...) of this profile."
+        )
+    return evidence
 
 
 def _numeric_features(facts: pd.DataFrame, features: str | Iterable[str]) -> list[str]:
