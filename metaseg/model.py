@@ -46,12 +46,13 @@ from metaseg.segment_fit import (
     _k_selection,
     _overall_metrics,
     _probabilities,
-    _profiles,
     _segment_featurizer,
     _segment_metrics,
     _size_order,
     _stability,
     fit_shared,
+    segment_profiles,
+    shared_group_profiles,
     shared_pools,
 )
 from metaseg.segment_fit import base_profile as base_profile
@@ -119,7 +120,15 @@ class MetaSegmenter(BaseEstimator):
         One row per (base segment, sub-segment, feature): means, medians, lift and
         standardised difference against the parent base segment.
     summary_ : DataFrame
-        One row per sub-segment: size, shares, top features and name.
+        One row per sub-segment: size, shares, top features and name (built from
+        :meth:`name_evidence`).
+    shared_profiles_ : DataFrame
+        The groups of every shared fit (``fit_on: shared``) against their pool, with
+        ``profiles_``' columns; the base segment is the pool (``"champions +
+        loyal_customers"``), groups numbered by size in it. Empty without a shared fit.
+    shared_groups_ : dict of str to str
+        Segment code -> code of the shared group it is part of (its name reads the
+        group); empty without a shared fit.
     metrics_ : DataFrame
         One row per base segment (``SEGMENT_METRICS``).
     overall_metrics_ : dict
@@ -319,7 +328,14 @@ class MetaSegmenter(BaseEstimator):
         self.drift_reference_ = build_reference(
             facts, [c for c in self.feature_columns_ if c != schema.CUSTOMER_ID], base_values
         )
-        self.profiles_, self.summary_ = _profiles(facts, base_values, sub, rows_of, fitted, spec)
+        self.profiles_ = segment_profiles(facts, base_values, sub, rows_of, fitted)
+        self.shared_profiles_, groups = shared_group_profiles(
+            facts, shared, rows_of, fitted, self.profiles_.iloc[:0]
+        )
+        present = set(self.profiles_[schema.SEGMENT])
+        self.shared_groups_ = {code: g for code, g in groups.items() if code in present}
+        # unknown codes in names are refused there, with the list of existing codes
+        self.summary_ = self._summary(spec.names or None)
         self.stability_ = _stability(fitted, matrices, sub, rows_of, spec, shared)
         self.metrics_ = _segment_metrics(fitted, matrices, sub, rows_of, fit_rows, spec)
         self.metrics_["stability"] = self.stability_.reindex(self.metrics_.index)
@@ -526,6 +542,10 @@ class MetaSegmenter(BaseEstimator):
                 seg.centre_ids = tuple(mapping.get(i, i) for i in seg.centre_ids)
         model.summary_ = renumbered_table(self.summary_, relabel, names)
         model.profiles_ = renumbered_table(self.profiles_, relabel, names)
+        model.shared_groups_ = {
+            codes.get(code, code): group
+            for code, group in getattr(self, "shared_groups_", {}).items()
+        }
         model.labels_ = renumbered_labels(self.labels_, relabel, model.summary_)
         model.names = dict(names) or None
         model.spec_ = self.spec_.model_copy(update={"names": names})
@@ -961,14 +981,18 @@ class MetaSegmenter(BaseEstimator):
 
     def _apply_names(self, names: dict[str, str]) -> None:
         """Recompute the summary's names with ``names`` and carry them to the labels."""
-        from metaseg.profile import segment_summary
-
         known = set(self.profiles_[schema.SEGMENT].astype(str))
         names = {code: value for code, value in names.items() if code in known}
-        self.summary_ = segment_summary(self.profiles_, names=names or None)
+        self.summary_ = self._summary(names or None)
         self.labels_ = self._named(self.labels_)
         self.names = dict(names) or None
         self.spec_ = self.spec_.model_copy(update={"names": names})
+
+    def _summary(self, names: dict[str, str] | None) -> pd.DataFrame:
+        """``summary_`` of the current profiles, named from :meth:`name_evidence`."""
+        from metaseg.profile import segment_summary
+
+        return segment_summary(self.profiles_, names=names, evidence=self.name_evidence())
 
     def _named(self, labels: pd.DataFrame) -> pd.DataFrame:
         lookup = self.summary_.set_index(schema.SEGMENT)[schema.SEGMENT_NAME]
@@ -1040,7 +1064,7 @@ class MetaSegmenter(BaseEstimator):
         labels[schema.SEGMENT] = (
             labels[schema.BASE_SEGMENT].astype(str) + "/" + labels[schema.SUB_SEGMENT].astype(str)
         ).astype("str")
-        profile = base_profile(part, base, sub, seg, len(facts))
+        profile = base_profile(part, base, sub, seg.features, len(facts))
         kept = self.profiles_[self.profiles_[schema.BASE_SEGMENT].astype(str) != base]
         order = {name: i for i, name in enumerate(self.segments_)}
         profiles = pd.concat([kept, profile], ignore_index=True)
@@ -1048,6 +1072,13 @@ class MetaSegmenter(BaseEstimator):
         self.profiles_ = profiles.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(
             drop=True
         )
+        # an edited base segment's sub-segments are no longer the shared groups: from
+        # now on they are named from their own profile
+        self.shared_groups_ = {
+            code: group
+            for code, group in getattr(self, "shared_groups_", {}).items()
+            if code.rpartition("/")[0] != base
+        }
         names = dict(self.spec_.names or {})
         for code, value in (new_names or {}).items():
             if value is not None:
@@ -1232,6 +1263,46 @@ class MetaSegmenter(BaseEstimator):
         keep = ["algorithm", "silhouette", "noise_share", "stability"]
         return self.summary_.merge(
             self.metrics_[keep], left_on="base_segment", right_index=True, how="left"
+        )
+
+    def name_evidence(self) -> pd.DataFrame:
+        """The profile rows each sub-segment's automatic name is built from.
+
+        For a sub-segment of a base segment fitted alone, its rows of ``profiles_``
+        (against its base segment). For one of a shared fit (``fit_on: shared``), its
+        group's rows of ``shared_profiles_``: the whole group against the pooled base
+        segments, so the group carries one name in each of them. ``shared_groups_``
+        says which group each such sub-segment is part of; once a base segment is edited
+        (:meth:`merge`, :meth:`split`, :meth:`reassign_noise`), its sub-segments are no
+        longer the groups and are named from their own rows again.
+
+        Returns
+        -------
+        DataFrame
+            :func:`metaseg.profile.name_evidence`'s table: ``profiles_``' columns and
+            rows, plus ``named_from`` (the code of the rows the name reads). Pass it to
+            :func:`metaseg.profile.verify_names` with ``summary_`` to check the names.
+
+        Examples
+        --------
+        >>> from metaseg.datasets import make_shop
+        >>> from metaseg.facts import compute_facts
+        >>> from metaseg.profile import verify_names
+        >>> customers, events, _ = make_shop(n_customers=1_500, seed=1)
+        >>> model = MetaSegmenter(n_bootstrap=0, random_state=0).fit(compute_facts(events))
+        >>> evidence = model.name_evidence()
+        >>> bool((evidence["named_from"] == evidence["segment"]).all())  # no shared fit
+        True
+        >>> verify_names(evidence, model.summary_, names=model.spec_.names).empty
+        True
+        """
+        from metaseg.profile import name_evidence
+
+        check_is_fitted(self, "segments_")
+        return name_evidence(
+            self.profiles_,
+            getattr(self, "shared_profiles_", None),
+            getattr(self, "shared_groups_", None),
         )
 
     def report(self, path: str | Path, **options: Any) -> Path:

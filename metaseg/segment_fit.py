@@ -14,7 +14,7 @@ import pandas as pd
 
 from metaseg import schema
 from metaseg.exceptions import ClusteringWarning, DataError, NoUsableFeaturesError
-from metaseg.fitted_segment import FittedSegment
+from metaseg.fitted_segment import FittedSegment, apply_relabel
 from metaseg.segmentation_spec import SegmentationSpec, SubSegmentSpec
 
 #: Metrics reported per base segment, in this column order.
@@ -81,6 +81,11 @@ class SharedFit:
     labels: np.ndarray | None = None
     fit_rows: int = 0
 
+    @property
+    def label(self) -> str:
+        """The pool's name in messages and in the shared profile: ``"a + b"``."""
+        return " + ".join(self.segments)
+
 
 def shared_pools(
     spec: SegmentationSpec, segments: list[str], base_values: np.ndarray
@@ -144,9 +149,10 @@ def fit_shared(
 ) -> SharedFit:
     """Learn the featurizer and clusterer that ``segments`` share, on their pooled customers."""
     sub_spec = spec.for_segment(segments[0])
-    label = " + ".join(segments)
-    featurizer, clusterer, X, reason, selection = _learn(label, pool, sub_spec, spec, seed)
-    shared = SharedFit(segments, featurizer, clusterer, reason=reason, selection=selection)
+    shared = SharedFit(segments)
+    featurizer, clusterer, X, reason, selection = _learn(shared.label, pool, sub_spec, spec, seed)
+    shared.featurizer, shared.clusterer = featurizer, clusterer
+    shared.reason, shared.selection = reason, selection
     if featurizer is not None:
         shared.X = X
         shared.fit_rows = min(len(pool), spec.max_fit_rows)
@@ -231,25 +237,55 @@ def _feature_columns(rules: Any, fitted: dict[str, FittedSegment]) -> list[str]:
     return cols
 
 
-def _profiles(
+def segment_profiles(
     facts: pd.DataFrame,
     base: np.ndarray,
     sub: np.ndarray,
     rows_of: dict[str, np.ndarray],
     fitted: dict[str, FittedSegment],
-    spec: SegmentationSpec,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from metaseg.profile import segment_summary
-
+) -> pd.DataFrame:
+    """Every base segment's sub-segments profiled against it (``profiles_``)."""
     parts = [
-        base_profile(facts.iloc[rows], name, sub[rows], fitted[name], len(facts))
+        base_profile(facts.iloc[rows], name, sub[rows], fitted[name].features, len(facts))
         for name, rows in rows_of.items()
         if rows.size
     ]
-    profiles = pd.concat(parts, ignore_index=True)
-    # unknown codes in names are refused there, with the list of existing codes
-    summary = segment_summary(profiles, names=spec.names or None)
-    return profiles, summary
+    return pd.concat(parts, ignore_index=True)
+
+
+def shared_group_profiles(
+    facts: pd.DataFrame,
+    shared: dict[str, SharedFit],
+    rows_of: dict[str, np.ndarray],
+    fitted: dict[str, FittedSegment],
+    empty: pd.DataFrame,
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The groups of every shared fit profiled against their pool, and which group each
+    sub-segment of a pooled base segment is part of (segment code -> group code).
+
+    Groups are numbered by size in the pool (largest first, noise -1, which is no group).
+    ``empty`` is returned, as the table, when no shared fit split.
+    """
+    from metaseg.cluster.canonical import canonical_mapping
+
+    parts: list[pd.DataFrame] = []
+    groups: dict[str, str] = {}
+    for fit in {id(fit): fit for fit in shared.values()}.values():
+        if fit.clusterer is None or fit.labels is None:
+            continue
+        rows = np.sort(np.concatenate([rows_of[name] for name in fit.segments]))
+        number = {int(k): int(v) for k, v in canonical_mapping(fit.labels).items()}
+        features = list(fit.featurizer.input_features_)
+        pool_sub = apply_relabel(fit.labels, number)
+        parts.append(base_profile(facts.iloc[rows], fit.label, pool_sub, features, len(facts)))
+        for name in fit.segments:
+            for raw, own in fitted[name].relabel.items():
+                if raw != schema.NOISE and raw in number:
+                    group = schema.segment_code(fit.label, number[raw])
+                    groups[schema.segment_code(name, own)] = group
+    if not parts:
+        return empty, {}
+    return pd.concat(parts, ignore_index=True), groups
 
 
 def _distances(seg: FittedSegment, part: pd.DataFrame) -> tuple[list[int], np.ndarray]:
@@ -269,14 +305,14 @@ def _probabilities(seg: FittedSegment, part: pd.DataFrame) -> tuple[list[int], n
 
 
 def base_profile(
-    part: pd.DataFrame, name: str, sub: np.ndarray, seg: FittedSegment, n_total: int
+    part: pd.DataFrame, name: str, sub: np.ndarray, features: list[str], n_total: int
 ) -> pd.DataFrame:
     """The profile of one base segment's sub-segments (shares of all ``n_total`` customers)."""
     from metaseg.profile import profile_segments
 
     numeric = [
         c
-        for c in seg.features
+        for c in features
         if pd.api.types.is_numeric_dtype(part[c]) or pd.api.types.is_bool_dtype(part[c])
     ]
     if not numeric:
