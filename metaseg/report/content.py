@@ -27,8 +27,9 @@ import pandas as pd
 from metaseg import schema
 from metaseg._messages import available, preview
 from metaseg.exceptions import ConfigError, DataError
-from metaseg.profile import FEATURE, claim_problem, phrase
-from metaseg.profile.naming import SEPARATOR
+from metaseg.profile import FEATURE, NAMED_FROM, claim_problem, phrase
+from metaseg.profile.mix_phrases import category_words, is_mix
+from metaseg.profile.naming import claimed_traits
 
 #: Bootstrap stability (mean adjusted Rand index) from which a split is called stable;
 #: the default of the promotion gate ``QualityGates.min_stability``.
@@ -122,6 +123,12 @@ class SubSection:
     share_of_base: float
     share_of_all: float
     evidence: tuple[Evidence, ...]
+    #: The shared group whose numbers the name reads (``fit_on: shared``), e.g.
+    #: ``"champions + loyal_customers/0"``, its size, and the pool it is compared
+    #: with; empty strings and 0 when the name reads the sub-segment against its base.
+    named_from: str
+    named_from_size: int
+    compared_with: str
     profile: tuple[ProfileRow, ...]
     examples: tuple[str, ...]
     migration: Migration | None
@@ -230,6 +237,7 @@ def report_content(
     campaign_rows = _campaign_rows(campaigns)
     summary = model.summary_
     profiles = model.profiles_
+    evidence = model.name_evidence()
     sections = []
     for base, row in model.metrics_.iterrows():
         block = summary[summary[schema.BASE_SEGMENT] == base]
@@ -237,6 +245,7 @@ def report_content(
             _sub_section(
                 sub,
                 profiles[profiles[schema.SEGMENT] == sub[schema.SEGMENT]],
+                evidence[evidence[schema.SEGMENT] == sub[schema.SEGMENT]],
                 user_names,
                 examples,
                 migration,
@@ -282,6 +291,7 @@ def report_content(
 def _sub_section(
     sub: Mapping[str, Any],
     profile: pd.DataFrame,
+    evidence: pd.DataFrame,
     user_names: set[str],
     examples: Mapping[str, tuple[str, ...]],
     migration: Mapping[str, Migration],
@@ -290,6 +300,11 @@ def _sub_section(
     code = str(sub[schema.SEGMENT])
     name = str(sub[schema.SEGMENT_NAME])
     by_user = code in user_names
+    named_from = str(evidence[NAMED_FROM].iloc[0]) if len(evidence) else code
+    shared = named_from != code
+    claimed = (
+        frozenset() if by_user else claimed_traits(evidence, name, str(sub[schema.BASE_SEGMENT]))
+    )
     return SubSection(
         code=code,
         sub_segment=int(sub[schema.SUB_SEGMENT]),
@@ -298,7 +313,10 @@ def _sub_section(
         size=int(sub["size"]),
         share_of_base=_float(sub["share_of_base"]),
         share_of_all=_float(sub["share_of_all"]),
-        evidence=_evidence(profile, name, by_user),
+        evidence=_evidence(evidence, claimed),
+        named_from=named_from if shared else "",
+        named_from_size=int(evidence["size"].iloc[0]) if shared else 0,
+        compared_with=named_from.rpartition("/")[0] if shared else "",
         profile=_profile_rows(profile),
         examples=examples.get(code, ()),
         migration=migration.get(code),
@@ -312,24 +330,23 @@ def _ranked(profile: pd.DataFrame) -> pd.DataFrame:
     return profile.iloc[order]
 
 
-def _evidence(profile: pd.DataFrame, name: str, by_user: bool) -> tuple[Evidence, ...]:
-    """The traits of the name, then the strongest differences the name does not claim."""
-    phrases = set(name.split(SEPARATOR)[1:]) if not by_user else set()
+def _evidence(profile: pd.DataFrame, claimed: frozenset[tuple[str, str]]) -> tuple[Evidence, ...]:
+    """The traits the name claims, then the strongest differences it does not claim."""
     out = []
     for row in _ranked(profile).to_dict("records"):
         std_diff = _float(row["std_diff"])
         if not math.isfinite(std_diff) or std_diff == 0:
             continue
+        feature = str(row[FEATURE])
         direction = "high" if std_diff > 0 else "low"
-        text = phrase(str(row[FEATURE]), direction)
         problem = claim_problem(row, direction)
-        in_name = text in phrases and not problem
+        in_name = (feature, direction) in claimed and not problem
         if not in_name and sum(not e.in_name for e in out) >= MAX_UNCLAIMED:
             continue
         out.append(
             Evidence(
-                feature=str(row[FEATURE]),
-                phrase=text,
+                feature=feature,
+                phrase=_trait_words(feature, direction),
                 direction=direction,
                 mean=_float(row["mean"]),
                 parent_mean=_float(row["parent_mean"]),
@@ -342,6 +359,13 @@ def _evidence(profile: pd.DataFrame, name: str, by_user: bool) -> tuple[Evidence
             )
         )
     return tuple(sorted(out, key=lambda e: not e.in_name))
+
+
+def _trait_words(feature: str, direction: str) -> str:
+    """A trait in words: its phrase, or for a category share the category and the side."""
+    if is_mix(feature):
+        return f"{category_words(feature)} ({'more' if direction == 'high' else 'less'})"
+    return phrase(feature, direction)
 
 
 def _profile_rows(profile: pd.DataFrame) -> tuple[ProfileRow, ...]:
