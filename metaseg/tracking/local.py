@@ -179,6 +179,9 @@ def save_outputs(
         files[names.DATA_REPORT_PATH] = _write(
             folder, names.DATA_REPORT_PATH, _csv(data_report.to_frame())
         )
+    if getattr(model, "shared_groups_", None):
+        evidence = model.name_evidence()
+        files[names.NAME_EVIDENCE_PATH] = _write(folder, names.NAME_EVIDENCE_PATH, _csv(evidence))
     identity = getattr(model, "identity_", None)
     if identity is not None:
         files[names.IDENTITY_PATH] = _write(folder, names.IDENTITY_PATH, _csv(identity.table))

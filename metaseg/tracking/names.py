@@ -54,6 +54,8 @@ KEY_METRICS: Final = (
 LABELS_PATH: Final = "labels/labels.parquet"
 PROFILES_PARQUET_PATH: Final = "profiles/profiles.parquet"
 PROFILES_CSV_PATH: Final = "profiles/profiles.csv"
+#: The profile the names read, logged when some read a shared group (``fit_on: shared``).
+NAME_EVIDENCE_PATH: Final = "profiles/name_evidence.csv"
 SUMMARY_PATH: Final = "summary/sub_segments.csv"
 SEGMENT_METRICS_PATH: Final = "summary/base_segments.csv"
 K_SELECTION_PATH: Final = "summary/k_selection.csv"
