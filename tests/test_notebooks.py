@@ -188,3 +188,8 @@ def test_needs_within_rfm_runs_end_to_end(tmp_path, monkeypatch):
     needs, shared, behaviour = (float(v) for v in mean[1:4])
     assert needs >= 0.9 and shared >= 0.9
     assert behaviour <= 0.1
+    # each shared group carries one name in every cell, and every claim holds
+    printed = "".join(o.text for o in notebook.cells[16].outputs if o.output_type == "stream")
+    groups = [line for line in printed.splitlines() if line.startswith("group ")]
+    assert len(groups) == 4 and all(" | " not in line and "aisle" in line for line in groups)
+    assert "claims that fail the naming rule: 0" in printed
