@@ -13,7 +13,7 @@ from metaseg.exceptions import ConfigError
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
 
-@pytest.mark.parametrize("name", ["shop.yaml", "online_retail.yaml"])
+@pytest.mark.parametrize("name", ["shop.yaml", "online_retail.yaml", "online_retail_needs.yaml"])
 def test_shipped_job_configs_validate(name):
     config = load_config(CONFIGS / name)
     assert isinstance(config, MetasegConfig)
