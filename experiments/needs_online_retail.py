@@ -9,10 +9,10 @@ Variants side by side: uncategorised spend counted in ``mix_other`` or left out 
 the composition (``uncategorised: exclude``), k chosen by the silhouette (k-means'
 default) or by prediction strength, and the two segments fitted apart or together
 (``fit_on: shared``). Prints k, silhouette, stability and the sub-segments'
-names (README, "Needs-based sub-segments and combined rules"); for the shared fit also
-how far each half's category shares stand from its own segment's and from the pool's
-(``std_diff``, in the pool's or segment's standard deviations: the naming rule asks for
-0.5)::
+names (README, "Needs-based sub-segments and combined rules"); for the shared fit, whose
+names read each shared group against the pool, also how far each half's category shares
+stand from its own segment's and each group's from the pool's (``std_diff``, in the
+segment's or pool's standard deviations: the naming rule asks for 0.5)::
 
     python experiments/needs_online_retail.py
 """
