@@ -330,7 +330,7 @@ class MetaSegmenter(BaseEstimator):
         )
         self.profiles_ = segment_profiles(facts, base_values, sub, rows_of, fitted)
         self.shared_profiles_, groups = shared_group_profiles(
-            facts, shared, rows_of, fitted, self.profiles_.iloc[:0]
+            facts, shared, pools, fitted, self.profiles_.iloc[:0]
         )
         present = set(self.profiles_[schema.SEGMENT])
         self.shared_groups_ = {code: g for code, g in groups.items() if code in present}

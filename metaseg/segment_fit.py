@@ -256,15 +256,16 @@ def segment_profiles(
 def shared_group_profiles(
     facts: pd.DataFrame,
     shared: dict[str, SharedFit],
-    rows_of: dict[str, np.ndarray],
+    pools: dict[str, tuple[tuple[str, ...], np.ndarray]],
     fitted: dict[str, FittedSegment],
     empty: pd.DataFrame,
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """The groups of every shared fit profiled against their pool, and which group each
     sub-segment of a pooled base segment is part of (segment code -> group code).
 
-    Groups are numbered by size in the pool (largest first, noise -1, which is no group).
-    ``empty`` is returned, as the table, when no shared fit split.
+    ``pools`` is :func:`shared_pools`' output, whose rows the shared fits' ``labels``
+    follow. Groups are numbered by size in the pool (largest first, noise -1, which is
+    no group). ``empty`` is returned, as the table, when no shared fit split.
     """
     from metaseg.cluster.canonical import canonical_mapping
 
@@ -273,7 +274,7 @@ def shared_group_profiles(
     for fit in {id(fit): fit for fit in shared.values()}.values():
         if fit.clusterer is None or fit.labels is None:
             continue
-        rows = np.sort(np.concatenate([rows_of[name] for name in fit.segments]))
+        rows = pools[fit.segments[0]][1]
         number = {int(k): int(v) for k, v in canonical_mapping(fit.labels).items()}
         features = list(fit.featurizer.input_features_)
         pool_sub = apply_relabel(fit.labels, number)
